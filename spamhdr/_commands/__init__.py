@@ -1,0 +1,1 @@
+"""Sub-commands of the ``spamhdr`` CLI, one module each (see ``spamhdr.cli``)."""

@@ -1,0 +1,57 @@
+"""Fixtures shared by every kind of test.
+
+Tests that need ``../shared/``, SpamAssassin or ``sieve-test`` call the fixtures below.
+Under CI (``CI=true``) a missing dependency is a failure, never a skip: a green CI run must
+mean the differential tests really ran. Locally they skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SPAMHDR_SHARED", REPO.parent / "shared"))
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (required under CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only reference material beside the repository (``../shared``)."""
+    if not (SHARED / "spec").is_dir():
+        _missing(f"shared reference material not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def spamassassin_bin() -> str:
+    """Path of the real ``spamassassin`` program."""
+    found = shutil.which("spamassassin")
+    if found is None:
+        _missing("spamassassin is not installed (apt-get install spamassassin)")
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="session")
+def sieve_test_bin() -> str:
+    """Path of Pigeonhole's ``sieve-test``."""
+    found = shutil.which("sieve-test")
+    if found is None:
+        _missing("sieve-test is not installed (apt-get install dovecot-core dovecot-sieve)")
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    return REPO
