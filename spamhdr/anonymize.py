@@ -17,7 +17,7 @@ import regex
 __all__ = ["anonymize_text", "anonymize_value"]
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = r"(?<![\d.])(?:" + _OCTET + r"\.){3}" + _OCTET + r"(?!\d)"
+_IPV4 = r"(?<![\d.])(?:" + _OCTET + r"\.){3}" + _OCTET + r"(?!\.?\d)"
 # Candidate IPv6 text: hex groups and colons (with an optional embedded IPv4 tail);
 # each candidate is confirmed with the ipaddress module, so times like 12:30:01 survive.
 _IPV6_CANDIDATE = (

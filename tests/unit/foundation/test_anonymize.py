@@ -1,0 +1,33 @@
+"""--anonymize must mask every IP address and e-mail local part, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from spamhdr.anonymize import anonymize_text, anonymize_value
+
+CASES = [
+    ("from mx.example.org ([203.0.113.7])", "from mx.example.org ([192.0.2.x])"),
+    ("<jane.doe+tag@example.org>", "<xxx@example.org>"),
+    ('"Jane Doe"@example.org', "xxx@example.org"),
+    ("by [IPv6:2001:db8:85a3::8a2e:370:7334]", "by [IPv6:2001:db8::x]"),
+    ("client ::ffff:198.51.100.2 port", "client 2001:db8::x port"),
+    ("fe80::1%eth0", "2001:db8::x%eth0"),
+    # Things that look similar but are not addresses stay as they are.
+    ("Date: Tue, 1 Oct 2024 12:30:01 +0200", "Date: Tue, 1 Oct 2024 12:30:01 +0200"),
+    ("version=4.0.1 score=1000.0", "version=4.0.1 score=1000.0"),
+    ("std::vector and 1.2.3.4.5.6", "std::vector and 1.2.3.4.5.6"),
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), CASES)
+def test_anonymize_text(text: str, masked: str) -> None:
+    assert anonymize_text(text) == masked
+
+
+def test_anonymize_value_reaches_nested_strings_and_keys() -> None:
+    value = {"a@b.example": ["10.1.2.3", {"x": "u@v.example"}], "n": 3}
+    assert anonymize_value(value) == {
+        "xxx@b.example": ["192.0.2.x", {"x": "xxx@v.example"}],
+        "n": 3,
+    }
