@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 __all__ = [
     "display_score",
     "format_required",
+    "format_tests",
     "is_spam",
     "perl_number",
     "render_status",
     "stars",
-    "format_tests",
     "total_score",
 ]
 

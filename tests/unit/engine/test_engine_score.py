@@ -9,10 +9,10 @@ import pytest
 
 from spamhdr.engine.score import (
     display_score,
+    format_tests,
     is_spam,
     render_status,
     stars,
-    format_tests,
     total_score,
 )
 
