@@ -1,0 +1,151 @@
+"""Values of the rule engine: compiled tests (input side) and check results (output side).
+
+Compiled tests are frozen and hold no per-message state, so one compiled rule set can be
+shared by threads; a check builds only small per-message arrays and the result values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import regex
+
+__all__ = [
+    "CheckResult",
+    "HeaderTest",
+    "MetaTest",
+    "RuleHit",
+    "RuleSet",
+]
+
+#: Evaluates a meta expression given the current ``tests_already_hit`` values.
+MetaFunction = Callable[[Mapping[str, float]], float | str]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderTest:
+    """One ``header`` rule ready to run (regex, ``!~`` or ``exists:``).
+
+    Attributes:
+        name: rule name.
+        spec: what ``PerMsgStatus::get`` is asked for: header name plus ``:modifiers``.
+        pattern: the compiled bytes pattern; None for ``exists:``.
+        negate: ``!~``.
+        if_unset: the ``[if-unset: …]`` value as bytes, used when the header is undefined.
+        maxhits: None for a rule hit at most once; else the match count cap
+            (``tflags multiple``, ``maxhits=N``; 0 = uncapped).
+        score: the score in the active score set (never 0: zero-score rules are not run).
+        priority: the band it runs in.
+        raw: the rule text, for explanations.
+    """
+
+    name: str
+    spec: str
+    pattern: regex.Pattern[bytes] | None
+    negate: bool
+    if_unset: bytes | None
+    maxhits: int | None
+    score: float
+    priority: int
+    raw: str = ""
+
+    @property
+    def is_exists(self) -> bool:
+        return self.pattern is None
+
+
+@dataclass(frozen=True, slots=True)
+class MetaTest:
+    """One ``meta`` rule: its dependencies and its evaluator (spec/sa-rules.md §6.2).
+
+    Attributes:
+        deps: the rule names the expression reads, as SpamAssassin records them (empty for
+            metas SpamAssassin evaluates right after the first priority band).
+        evaluate: the compiled expression (Perl value semantics, no eval of rule text).
+        score: score in the active set; 0 means "not pending" (§6.3).
+    """
+
+    name: str
+    deps: tuple[str, ...]
+    evaluate: MetaFunction
+    score: float
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """A compiled header+meta rule set for one score set; immutable, thread-safe.
+
+    Attributes:
+        bands: ascending priorities; in each band its header tests run, then ready metas.
+        header_tests: per band, the tests grouped by ``spec`` (one value lookup per spec).
+        metas: every meta by name (zero-score ones included: they still run, §6.3).
+        dependents: rule name → metas that read it (SpamAssassin's ``meta_deprules``).
+        meta_nodeps: metas SpamAssassin marks ready before any rule ran.
+        not_evaluated: rules spamhdr does not run (eval, body, uri, …), reported as such.
+        required_score: the spam threshold.
+        score_set: which of the four scores is active.
+        descriptions: rule name → ``describe`` text.
+    """
+
+    bands: tuple[int, ...]
+    header_tests: Mapping[int, tuple[tuple[str, tuple[HeaderTest, ...]], ...]]
+    metas: Mapping[str, MetaTest]
+    dependents: Mapping[str, tuple[str, ...]]
+    meta_nodeps: tuple[str, ...]
+    not_evaluated: tuple[str, ...]
+    required_score: float
+    score_set: int
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that hit.
+
+    Attributes:
+        name: rule name.
+        type: ``"header"`` or ``"meta"``.
+        score: the score one hit adds (0 for ``__`` sub-rules, which never add).
+        value: the hit count (``tflags multiple``) or the meta's value.
+        spec: for header rules, the header spec whose value was tested.
+        subject: for header rules, the tested value (after ``[if-unset:]``).
+        span: for header rules, the first match's byte span in ``subject`` (None for
+            ``!~`` and ``exists:``).
+    """
+
+    name: str
+    type: str
+    score: float
+    value: float
+    spec: str | None = None
+    subject: bytes | None = None
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of checking one message.
+
+    Attributes:
+        score: the total, rounded as SpamAssassin rounds it.
+        required: ``required_score``.
+        is_spam: ``score >= required``.
+        hits: scored rules that hit (no ``__`` rules), in name order.
+        subtests: names of ``__`` rules that hit, sorted.
+        test_names: what SpamAssassin lists in ``tests=`` (a ``multiple`` rule once per hit).
+        not_evaluated: rules of the configuration spamhdr did not run.
+        defects: problems met while checking (e.g. a regex that timed out).
+        x_spam_status: the ``X-Spam-Status`` value SpamAssassin would write.
+    """
+
+    score: float
+    required: float
+    is_spam: bool
+    hits: tuple[RuleHit, ...]
+    subtests: tuple[str, ...]
+    test_names: tuple[str, ...]
+    not_evaluated: tuple[str, ...]
+    defects: tuple[str, ...]
+    x_spam_status: str
