@@ -1,0 +1,285 @@
+"""SpamAssassin header block → :class:`SpamReport` (spec headers-and-delivery.md §2).
+
+Input: the fields of one block attributed to SpamAssassin (``X-Spam-Status``,
+``X-Spam-Flag``, ``X-Spam-Level``, ``X-Spam-Checker-Version``, ``X-Spam-Report``,
+``X-Spam-Tests``/``_TESTSSCORES_`` and ``X-Spam-Score`` custom headers). Output: a filled
+:class:`~spamhdr.report._draft.Draft`. Invariants: the score is the display score as written
+(``score=4.9`` stays 4.9, spec §2.2 rule 1); tests keep the order of ``tests=`` and gain
+scores/descriptions from the report and the raw scores from ``_TESTSSCORES_`` headers;
+malformed parts become defects. Header parsers are dispatched through a table (STYLE.md
+point 12). The terse-report reader here is shared with amavis, which copies SA's report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from spamhdr.headers import HeaderField
+from spamhdr.report._draft import Draft, field_value, parse_number
+from spamhdr.report.grammar import (
+    CHECKER_VERSION,
+    REPORT_AREAS,
+    REPORT_DETAIL,
+    REPORT_RULE_LINE,
+    REPORT_SEGMENT_START,
+    SA_DISPLAY_SCORE,
+    SA_RULE_NAME,
+    TESTSSCORES_ITEM,
+)
+from spamhdr.report.model import TestHit
+from spamhdr.report.status import StatusParts, split_status
+
+__all__ = [
+    "AUTOLEARN_WORDS",
+    "apply_autolearn",
+    "build_spamassassin",
+    "parse_terse_report",
+    "parse_tests_scores",
+    "split_area",
+]
+
+#: autolearn status words SpamAssassin writes (spec §2.2 grammar "status").
+AUTOLEARN_WORDS = ("ham", "spam", "no", "disabled", "failed", "unavailable")
+
+
+def split_area(text: str) -> tuple[str | None, str]:
+    """Split SpamAssassin's area prefix (``BODY: ``) off a report description."""
+    head, sep, rest = text.partition(": ")
+    if sep and head in REPORT_AREAS:
+        return head, rest
+    if text.rstrip() in tuple(a + ":" for a in REPORT_AREAS):  # area with empty description
+        return text.rstrip()[:-1], ""
+    return None, text
+
+
+def parse_terse_report(text: str, draft: Draft) -> list[TestHit]:
+    """Read SpamAssassin's terse report (``X-Spam-Report``, ``_REPORT_``).
+
+    Grammar (PerMsgStatus.pm ``_build_reports``; spec §2.3)::
+
+        report = *( rule-line *( continuation / detail ) )
+        rule-line    = "*" 1*3SP score SP name SP [area ": "] description
+        continuation = "*" 6SP text           ; wrapped description
+        detail       = ["*" 6SP] 1*( "[" text "]" )
+
+    Lines may be folded (TAB, one space, eight spaces) or all on one line; the value is
+    cut into segments at every ``*`` that follows a blank.
+    """
+    flat = text.replace("\r", "").replace("\n", " ")
+    starts = [m.start() for m in draft.finditer(REPORT_SEGMENT_START, flat)]
+    if not starts:
+        if flat.strip():
+            draft.defects.append("X-Spam-Report: no '* score RULE description' lines found")
+        return []
+    hits: list[TestHit] = []
+    name: str | None = None
+    score: float | None = None
+    desc_parts: list[str] = []
+    details: list[str] = []
+    lead = flat[: starts[0]].strip()
+    if lead and lead.lower() not in ("spam detection software",):
+        # amavis/SA always start with an empty first line (spec §2.3); other text is noise
+        draft.defects.append(f"X-Spam-Report: text before the first rule line: {lead[:40]!r}")
+
+    def flush() -> None:
+        if name is None:
+            return
+        area, desc = split_area(" ".join(desc_parts).strip())
+        hits.append(TestHit(name, score, desc, area, (), tuple(details)))
+
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(flat)
+        segment = flat[start:end].rstrip()
+        rule = draft.match(REPORT_RULE_LINE, segment)
+        if rule is not None:
+            flush()
+            name = rule.group("name")
+            score = float(rule.group("score"))
+            desc_parts = []
+            details = []
+            rest = rule.group("rest") or ""
+            _take_text(rest, desc_parts, details, draft)
+            continue
+        body = segment[1:].strip()
+        if name is None:
+            if body:
+                draft.defects.append(f"X-Spam-Report: continuation before any rule: {body[:40]!r}")
+            continue
+        _take_text(body, desc_parts, details, draft)
+    flush()
+    return hits
+
+
+def _take_text(text: str, desc_parts: list[str], details: list[str], draft: Draft) -> None:
+    """Route report text to the description or, when bracketed, to the detail lines."""
+    stripped = text.strip()
+    if not stripped:
+        return
+    if stripped.startswith("[") and stripped.endswith("]"):
+        found = [m.group("text") for m in draft.finditer(REPORT_DETAIL, stripped)]
+        if found:
+            details.extend(found)
+            return
+    # a description followed by detail chunks on the same unfolded line
+    bracket = stripped.find(" [")
+    if bracket >= 0 and stripped.endswith("]") and not desc_parts:
+        desc_parts.append(stripped[:bracket])
+        details.extend(m.group("text") for m in draft.finditer(REPORT_DETAIL, stripped[bracket:]))
+        return
+    desc_parts.append(stripped)
+
+
+def parse_tests_scores(text: str, draft: Draft, what: str) -> list[TestHit]:
+    """Read a ``NAME=score`` list (SA ``_TESTSSCORES(,)_``, amavis ``tests=[…]`` items).
+
+    ``none`` (SA's word for an empty list) gives no items.
+    """
+    body = text.strip()
+    if body in ("", "none"):
+        return []
+    hits: list[TestHit] = []
+    for item in body.split(","):
+        if not item.strip():
+            continue
+        found = draft.fullmatch(TESTSSCORES_ITEM, item)
+        if found is None:
+            draft.defects.append(f"{what}: cannot read test item {item.strip()[:40]!r}")
+            continue
+        score_text = found.group("score")
+        score: float | None = None
+        if score_text is not None:
+            score = parse_number(score_text)
+            if score is None or SA_DISPLAY_SCORE.fullmatch(score_text.strip()) is None:
+                draft.defects.append(f"{what}: score of {found.group('name')} is {score_text!r}")
+                score = parse_number(score_text)
+        hits.append(TestHit(found.group("name"), score))
+    return hits
+
+
+def apply_autolearn(parts: StatusParts, draft: Draft, what: str) -> None:
+    """Set autolearn/autolearn_force from a status (spec §2.2 rule 2)."""
+    autolearn = parts.get("autolearn")
+    if autolearn is not None:
+        draft.autolearn = autolearn
+        if autolearn not in AUTOLEARN_WORDS:
+            draft.defects.append(f"{what}: unknown autolearn status {autolearn!r}")
+    force = parts.get("autolearn_force")
+    if force is not None:
+        draft.autolearn_force = force
+        word, _, rules = force.partition(" ")
+        if word not in ("yes", "no"):
+            draft.defects.append(f"{what}: unknown autolearn_force value {force!r}")
+        if rules.startswith("(") and rules.endswith(")"):
+            draft.autolearn_force_rules = tuple(r for r in rules[1:-1].split(",") if r)
+
+
+def _status(header: HeaderField, draft: Draft) -> None:
+    what = "X-Spam-Status"
+    parts = split_status(field_value(header), draft)
+    if parts.yesno is None:
+        draft.defects.append(f"{what}: no Yes/No at the start")
+    elif parts.yesno.lower() in ("yes", "no"):
+        draft.verdict = "spam" if parts.yesno.lower() == "yes" else "ham"
+        if parts.yesno not in ("Yes", "No"):
+            draft.defects.append(f"{what}: SpamAssassin writes Yes/No, found {parts.yesno!r}")
+    else:
+        draft.defects.append(f"{what}: {parts.yesno!r} is neither Yes nor No")
+    score_text = parts.get("score")
+    if score_text is None:
+        score_text = parts.get("hits")  # SpamAssassin 2.x (corpus sa-tdata/nice/*)
+    if score_text is not None:
+        draft.score = draft.number(score_text, f"{what} score")
+        if draft.score is not None and SA_DISPLAY_SCORE.fullmatch(score_text) is None:
+            draft.defects.append(f"{what}: score {score_text!r} is not in SA's %.1f format")
+    required = parts.get("required")
+    if required is not None:
+        draft.required = draft.number(required, f"{what} required")
+    tests = parts.get("tests")
+    if tests is not None:
+        if "=" in tests:
+            # a custom template with _TESTSSCORES_ (corpus lore-linux-man m-9c50057af543)
+            for hit in parse_tests_scores(tests, draft, what):
+                draft.merge_test(hit)
+        elif tests != "none":
+            for name in tests.split(","):
+                if not name:
+                    continue
+                if SA_RULE_NAME.fullmatch(name) is None:
+                    draft.defects.append(f"{what}: odd rule name {name[:40]!r} in tests=")
+                draft.merge_test(TestHit(name))
+    apply_autolearn(parts, draft, what)
+    version = parts.get("version")
+    if version is not None:
+        draft.version = version
+    for word in parts.words:
+        draft.defects.append(f"{what}: unexpected text {word[:40]!r}")
+
+
+def _flag(header: HeaderField, draft: Draft) -> None:
+    draft.flag = field_value(header)
+    if draft.flag.upper() not in ("YES", "NO"):
+        draft.defects.append(f"X-Spam-Flag: {draft.flag[:40]!r} is neither YES nor NO")
+
+
+def _level(header: HeaderField, draft: Draft) -> None:
+    # "X-Spam-Level:" and "X-Spam-Level: " both mean zero stars (spec §9 item 2)
+    draft.level = field_value(header)
+
+
+def _checker_version(header: HeaderField, draft: Draft) -> None:
+    found = draft.match(CHECKER_VERSION, field_value(header))
+    if found is None or found.group("version") is None:
+        draft.defects.append("X-Spam-Checker-Version: no version found")
+        return
+    if draft.version is None:
+        draft.version = found.group("version")
+    elif draft.version != found.group("version"):
+        draft.defects.append(
+            f"X-Spam-Checker-Version says {found.group('version')}, "
+            f"X-Spam-Status says version={draft.version}"
+        )
+    draft.checker_host = found.group("host")
+
+
+def _report(header: HeaderField, draft: Draft) -> None:
+    for hit in parse_terse_report(header.text, draft):
+        draft.merge_test(hit, rounded=True)
+
+
+def _tests_header(header: HeaderField, draft: Draft) -> None:
+    # add_header all Tests _TESTSSCORES(,)_ (sample sa401-custom-x-spam-tests-…): raw
+    # configured scores, more precise than the report column; they replace it.
+    for hit in parse_tests_scores(field_value(header), draft, header.name):
+        draft.set_raw_score(hit)
+
+
+def _score_header(header: HeaderField, draft: Draft) -> None:
+    draft.x_spam_score = draft.number(field_value(header), header.name)
+
+
+#: header name (lower case) → parser; unknown X-Spam-* fields are kept in header_names only.
+FIELD_PARSERS: dict[str, Callable[[HeaderField, Draft], None]] = {
+    "x-spam-status": _status,
+    "x-spam-flag": _flag,
+    "x-spam-level": _level,
+    "x-spam-checker-version": _checker_version,
+    "x-spam-report": _report,
+    "x-spam-tests": _tests_header,
+    "x-spam-score": _score_header,
+}
+
+
+def build_spamassassin(draft: Draft) -> None:
+    """Fill ``draft`` from its SpamAssassin fields.
+
+    ``X-Spam-Status`` is read first so the report merges into the ``tests=`` order.
+    """
+    ordered = sorted(draft.fields, key=lambda f: f.name.lower() != "x-spam-status")
+    for header in ordered:
+        parser = FIELD_PARSERS.get(header.name.lower())
+        if parser is not None:
+            parser(header, draft)
+    if draft.verdict is None and draft.flag is not None and draft.flag.upper() == "YES":
+        draft.verdict = "spam"
+    if draft.score is None and draft.x_spam_score is not None:
+        draft.score = draft.x_spam_score
