@@ -1,0 +1,26 @@
+"""SpamAssassin 4.0.1 header values: the exact string each ``header`` rule sees.
+
+Public API::
+
+    from spamhdr.message import parse_sa_message, SAMessage, TrustConfig
+    msg = parse_sa_message(data)            # bytes of one message
+    msg.get("From:addr")                    # bytes, or None when undefined
+    msg.get_list("ALL")                     # the elements before joining
+    msg.get("X-Spam-Relays-Untrusted")      # b"[ ip=... ]" (b"" when there are none)
+
+See docs/header-values.md and ../shared/spec/sa-rules.md §5.
+"""
+
+from __future__ import annotations
+
+from spamhdr.message.trust import DEFAULT_ORIGINATING_IP_HEADERS, TrustConfig, TrustPath
+from spamhdr.message.values import SAMessage, join_values, parse_sa_message
+
+__all__ = [
+    "DEFAULT_ORIGINATING_IP_HEADERS",
+    "SAMessage",
+    "TrustConfig",
+    "TrustPath",
+    "join_values",
+    "parse_sa_message",
+]

@@ -1,0 +1,156 @@
+"""Header value → (phrase, address) pairs, as ``Util.pm parse_header_addresses`` finds them.
+
+Input: one header value (raw for ordinary headers, decoded for ``ToCc``). Output: a tuple of
+:class:`ParsedAddress`. Invariants: pure, never raises; the results are what the ``:addr`` /
+``:name`` modifiers build on (sa-rules.md §5.5 item 2).
+
+SpamAssassin 4.0.1 runs its own relaxed parser first. ``Email::Address::XS`` (installed on
+the reference machine) is consulted only when the relaxed parser found nothing or fewer
+results than commas + 1, and its results are used only when there are more of them. (The
+"nested comments" trigger in ``parse_header_addresses`` tests ``scalar($str =~ /\\(/) >= 2``,
+a boolean, so it never fires.) The XS fallback is in :mod:`spamhdr.message.addresses_xs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from spamhdr.message.hosts import idn_to_ascii, is_fqdn_valid
+
+__all__ = ["ParsedAddress", "parse_header_addresses"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAddress:
+    """One address found in a header value (``phrase``/``address`` may be absent)."""
+
+    phrase: bytes | None
+    address: bytes | None
+
+
+# Util.pm $header_address_mailre: quoted or unquoted local part, '@', domain or [literal].
+_MAIL = (
+    rb'(?:"(?:|(?:[^"\\]++|\\.)*+)"|[^\@\s\<\>\(\)\[\]\,\:\;]+)'
+    rb'\@(?:[^\"\s\<\>\(\)\[\]\,\:\;]+|\[[\d:.]+\])'
+)
+_QUOTED = rb'"(?:|(?:[^"\\]++|\\.)*+)"'
+# Util.pm $header_address_re (flags /ix; no /s, so '.' does not match a newline).
+_ADDRESS = regex.compile(
+    rb"^\s*(?:"
+    rb"(?:((?:" + _QUOTED + rb'|[^",;<]++)+)\s*)?'
+    rb"<\s*([^>\@]*\S+|\s*)\s*>"
+    rb"(?:\s*<\s*(?:(?:" + _QUOTED + rb")?\S+|\s*)\s*>)*"
+    rb"|"
+    rb"(?:(" + _MAIL + rb")|((?:" + _QUOTED + rb'|[^",;<]++)+))'
+    rb")"
+    rb"(?:\s*\(((?:|(?:[^()\\]++|\\.)*+))\))?"
+    rb"\s*(?:[,;]|\Z)",
+    regex.I,
+)
+_MAIL_EXACT = regex.compile(rb"^" + _MAIL + rb"$", regex.I)
+_MAIL_IN_ANGLES = regex.compile(rb"<(" + _MAIL + rb")>", regex.I | regex.S)
+_TRAILING_WS = regex.compile(rb"\s+\Z")
+_GROUP = regex.compile(rb'^[^"()<>]+:\s*(.*?)\s*(?:;.*)?', regex.S)
+_COMMENT = regex.compile(rb"\((?:|(?:[^()\\]++|\\.)*+)\)", regex.S)
+_PHRASE_PART = regex.compile(rb'(?:"(|(?:[^"\\]++|\\.)*+)"|([^"]++))', regex.I | regex.S)
+_SINGLE_BACKSLASH = regex.compile(rb"\\(?!\\)")
+_ADDR_CUT = regex.compile(rb"^(([^\@]*)\@([^\@]*)).*")
+_HOST_OF_PHRASE = regex.compile(rb"^[^\@]*\@([^\@]*)")
+
+
+def _valid_parsed_address(addr: bytes | None) -> bool:
+    return addr is not None and not addr.startswith(b'""@') and addr.count(b'"') != 1
+
+
+def _cut_address(addr: bytes) -> bytes:
+    # s/^(([^\@]*)\@([^\@]*)).*/$1/ — drops junk after a second '@' (up to a newline)
+    return _ADDR_CUT.sub(rb"\1", addr, count=1)
+
+
+def _clean_phrase(phrase: bytes) -> bytes | None:
+    parts: list[bytes] = []
+    found = False
+    for m in _PHRASE_PART.finditer(phrase):
+        found = True
+        quoted, plain = m.group(1), m.group(2)
+        if quoted is not None:
+            quoted = _SINGLE_BACKSLASH.sub(b"", quoted)
+            parts.append(quoted.replace(b"\\\\", b"\\"))
+        else:
+            parts.append(_COMMENT.sub(b"", plain))
+    return b"".join(parts) if found else None
+
+
+def _parse_internal(value: bytes) -> list[ParsedAddress]:
+    text = _TRAILING_WS.sub(b"", value)
+    text = text.replace(b"\\\\", b"")
+    text = _GROUP.sub(rb"\1", text, count=1)
+    if not text.strip(b" \t\n\r\f\v"):
+        return []
+    results: list[ParsedAddress] = []
+    while True:
+        m = _ADDRESS.match(text)
+        if m is None:
+            break
+        text = text[m.end() :]
+        phrase = m.group(1) if m.group(1) is not None else m.group(4)
+        address = m.group(2) if m.group(2) is not None else m.group(3)
+        comment = m.group(5)
+        if m.group(2) is not None and address is not None:
+            address = _COMMENT.sub(b"", address)
+            if not _MAIL_EXACT.match(address):
+                address = None
+        if not _valid_parsed_address(address):
+            address = None
+        if phrase is not None:
+            cleaned = _clean_phrase(phrase)
+            host = _HOST_OF_PHRASE.match(cleaned) if cleaned is not None else None
+            if (
+                address is None
+                and cleaned is not None
+                and _MAIL_EXACT.match(cleaned)
+                and _valid_parsed_address(cleaned)
+                and host is not None
+                and is_fqdn_valid(idn_to_ascii(host.group(1)))
+            ):
+                address, phrase = cleaned, None
+            elif cleaned is None or cleaned == b"" or (address is not None and cleaned == address):
+                phrase = None
+            else:
+                phrase = cleaned
+        if phrase is None and comment is not None:
+            phrase = comment
+        if address is not None:
+            address = _cut_address(address)
+        results.append(ParsedAddress(phrase, address))
+        if not text:
+            break
+    if b"@" in text:
+        for m in _MAIL_IN_ANGLES.finditer(text):
+            found = m.group(1)
+            if _valid_parsed_address(found):
+                results.append(ParsedAddress(None, _cut_address(found)))
+    return results
+
+
+def parse_header_addresses(value: bytes) -> tuple[ParsedAddress, ...]:
+    """``Util.pm parse_header_addresses`` with Email::Address::XS installed.
+
+    Args:
+        value: the header value (as ``PMS _get`` passes it).
+
+    Returns:
+        The parsed addresses, possibly empty.
+    """
+    if not value.strip(b" \t\n\r\f\v"):
+        return ()
+    results = _parse_internal(value)
+    if not results or len(results) < value.count(b",") + 1:
+        from spamhdr.message.addresses_xs import parse_addresses_xs
+
+        xs = parse_addresses_xs(value)
+        if len(xs) > len(results):
+            return xs
+    return tuple(results)

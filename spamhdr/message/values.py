@@ -1,0 +1,490 @@
+"""Parsed header section → the value of every header spec a SpamAssassin rule can name.
+
+Input: a message's bytes, a :class:`TrustConfig` and :class:`Options`. Output: an
+:class:`SAMessage`, whose :meth:`SAMessage.get` answers a spec exactly as written in a rule
+(``From:addr``, ``ALL:raw``, ``ToCc``, ``X-Spam-Relays-Untrusted`` ...) with the bytes
+SpamAssassin 4.0.1's ``Plugin/Check.pm do_head_tests`` matches, or ``None`` when the header
+is undefined. Invariants: values are computed lazily and cached per message; building or
+querying a message touches no global state; nothing here raises for any input bytes.
+
+Ground truth: ``PerMsgStatus.pm _get``/``get``/``get_envelope_from``/
+``get_all_hdrs_in_rcvd_index_range``, ``Message/Node.pm get_header``/``get_all_headers``/
+``delete_header`` (sa-rules.md §5.3-5.10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import regex
+
+from spamhdr.message.addresses import parse_header_addresses
+from spamhdr.message.decode import decode_header_value, decode_mime_words
+from spamhdr.message.hosts import (
+    IP_ADDRESS,
+    RegistryData,
+    find_host,
+    find_ip,
+    idn_to_ascii,
+    registry_for,
+    reverse_ip_address,
+    trim_domain,
+)
+from spamhdr.message.parse import ParsedHeaders, RawField, parse_headers
+from spamhdr.message.trust import TrustConfig, TrustPath, compute_trust_path
+from spamhdr.options import DEFAULT_OPTIONS, Options
+
+__all__ = ["SAMessage", "join_values", "parse_sa_message"]
+
+MAX_HEADER_LENGTH = 65536  # Constants.pm: ALL stops growing past this many bytes
+
+# PMS check_timed deletes '^X-Spam-.*$' (case-insensitive, Node.pm delete_header).
+_X_SPAM = regex.compile(rb"^X-Spam-.*$", regex.I)
+_PRISTINE_FIELD = regex.compile(rb"^([^ \t].*?\n)(?![ \t])", regex.M | regex.S)
+_RAW_UNFOLD = regex.compile(rb"\r?\n\s+")
+_LINES = regex.compile(rb"[^\n]*\n|[^\n]+")
+_RECEIVED_LINE = regex.compile(rb"^Received:", regex.I)
+_ORIGINATING_IP = regex.compile(rb"(" + IP_ADDRESS + rb")", regex.I)
+_NAME_WS = regex.compile(rb"\s+")
+_SINGLE_QUOTED = regex.compile(rb"^'(.*?)'$")
+_NON_WS = regex.compile(rb"\S")
+_RECEIVED_BEFORE = {
+    b"x-envelope-from": regex.compile(rb"^Received:.*?^X-Envelope-From:", regex.S | regex.M | regex.I),
+    b"envelope-sender": regex.compile(rb"^Received:.*?^Envelope-Sender:", regex.S | regex.M | regex.I),
+    b"return-path": regex.compile(rb"^Received:.*?^Return-Path:", regex.S | regex.M | regex.I),
+}
+_MESSAGEID_SOURCES = (b"x-message-id", b"resent-message-id", b"x-original-message-id", b"message-id")
+_METADATA_NAMES = (b"x-senderdomain", b"x-authordomain")
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """A spec split like ``PMS _get``: the name and the modifier switches."""
+
+    name: bytes
+    raw: bool
+    addr: bool
+    name_mod: bool
+    host: bool
+    domain: bool
+    ip: bool
+    revip: bool
+    first: bool
+    last: bool
+
+
+_MODIFIER_SWITCHES: dict[bytes, tuple[str, ...]] = {
+    b"raw": ("raw",),
+    b"addr": ("addr",),
+    b"name": ("name_mod",),
+    b"host": ("host",),
+    b"domain": ("host", "domain"),
+    b"ip": ("ip",),
+    b"revip": ("ip", "revip"),
+    b"first": ("first",),
+    b"last": ("last",),
+}
+
+
+def _split_request(spec: bytes) -> _Request:
+    # while ($request =~ s/:([^:]*)//) — each ':segment' is removed, unknown ones ignored.
+    name, *mods = spec.split(b":")
+    flags = dict.fromkeys(
+        ("raw", "addr", "name_mod", "host", "domain", "ip", "revip", "first", "last"), False
+    )
+    for mod in mods:
+        for switch in _MODIFIER_SWITCHES.get(mod, ()):
+            flags[switch] = True
+    return _Request(name=name, **flags)
+
+
+def join_values(values: tuple[bytes, ...]) -> bytes | None:
+    """The string a header rule tests (``Check.pm do_head_tests``): the list joined with
+    ``""`` when its first element ends in a newline, else with ``"\\n"``; None if empty."""
+    if not values:
+        return None
+    return (b"" if values[0].endswith(b"\n") else b"\n").join(values)
+
+
+class SAMessage:
+    """One message as SpamAssassin's rules see its headers.
+
+    Use :func:`parse_sa_message` to build one. Safe to use from one thread at a time
+    (values are cached on first use); distinct messages share nothing mutable.
+    """
+
+    __slots__ = (
+        "_cache",
+        "_decoded",
+        "_defects",
+        "_envelope_from",
+        "_fields",
+        "_index",
+        "_metadata",
+        "_options",
+        "_parsed",
+        "_registry",
+        "_trust",
+        "_trust_path",
+    )
+
+    def __init__(self, parsed: ParsedHeaders, trust: TrustConfig, options: Options) -> None:
+        self._parsed = parsed
+        self._trust = trust
+        self._options = options
+        self._fields = tuple(f for f in parsed.fields if not _X_SPAM.match(f.name))
+        index: dict[bytes, list[int]] = {}
+        for i, f in enumerate(self._fields):
+            index.setdefault(f.name.lower(), []).append(i)
+        self._index = index
+        self._decoded: dict[int, bytes] = {}
+        self._cache: dict[str, tuple[bytes, ...]] = {}
+        self._defects = list(parsed.defects)
+        self._trust_path: TrustPath | None = None
+        self._envelope_from: tuple[bytes | None] | None = None
+        self._metadata: dict[bytes, bytes] | None = None
+        self._registry: RegistryData | None = None
+
+    # -- public API -----------------------------------------------------------------------------
+
+    @property
+    def defects(self) -> tuple[str, ...]:
+        """Recoverable problems found so far (parsing, and values computed up to now)."""
+        return tuple(self._defects)
+
+    @property
+    def fields(self) -> tuple[RawField, ...]:
+        """The stored fields after SpamAssassin's removal of ``X-Spam-*``."""
+        return self._fields
+
+    @property
+    def parsed(self) -> ParsedHeaders:
+        """The header section as parsed (before ``X-Spam-*`` removal)."""
+        return self._parsed
+
+    @property
+    def trust_path(self) -> TrustPath:
+        """The relays and trust boundary (parses the Received headers on first use)."""
+        if self._trust_path is None:
+            received = [v + b"\n" for v in self._decoded_values(b"received")]
+            ips: list[bytes] = []
+            for header in self._trust.originating_ip_headers:
+                values = self._decoded_values(header.lower().encode("latin-1", "replace"))
+                if values and (m := _ORIGINATING_IP.search(values[-1] + b"\n")):
+                    ips.append(m.group(1))
+            self._trust_path = compute_trust_path(
+                received, ips, self._trust, self._options.regex_timeout
+            )
+            if self._trust_path.timed_out:
+                self._defects.append("a Received pattern exceeded the regex time limit")
+        return self._trust_path
+
+    def get(self, spec: str) -> bytes | None:
+        """The string a header rule on ``spec`` is matched against.
+
+        Args:
+            spec: the header spec as written in a rule, e.g. ``"From:addr"``,
+                ``"ALL:raw"``, ``"X-Spam-Relays-External"``.
+
+        Returns:
+            The joined value (``Check.pm do_head_tests``), or None when SpamAssassin's
+            ``get()`` returns nothing (the rule then sees undef / its ``[if-unset:]``).
+        """
+        return join_values(self.get_list(spec))
+
+    def get_list(self, spec: str) -> tuple[bytes, ...]:
+        """``$pms->get(spec)`` in list context: every element, undefined ones dropped."""
+        found = self._cache.get(spec)
+        if found is None:
+            found = self._compute(spec.encode("utf-8", "surrogateescape"))
+            self._cache[spec] = found
+        return found
+
+    def exists(self, spec: str) -> bool:
+        """``exists:`` semantics: the spec yields at least one value."""
+        return bool(self.get_list(spec))
+
+    # -- header table ---------------------------------------------------------------------------
+
+    def _decoded_at(self, i: int) -> bytes:
+        value = self._decoded.get(i)
+        if value is None:
+            f = self._fields[i]
+            value = decode_header_value(f.raw, f.name.lower())
+            self._decoded[i] = value
+        return value
+
+    def _decoded_values(self, lc_name: bytes) -> list[bytes]:
+        """Node.pm ``header($name)`` in list context (no trailing newline)."""
+        return [self._decoded_at(i) for i in self._index.get(lc_name, ())]
+
+    def _get_header(self, lc_name: bytes, raw: bool) -> list[bytes]:
+        """Node.pm ``get_header($name, $raw)`` in list context."""
+        if raw:
+            return [_RAW_UNFOLD.sub(b" ", self._fields[i].raw) for i in self._index.get(lc_name, ())]
+        return [v + b"\n" for v in self._decoded_values(lc_name)]
+
+    def _raw_header(self, lc_name: bytes) -> list[bytes]:
+        """Node.pm ``raw_header`` (name trimmed of surrounding whitespace)."""
+        key = lc_name.lower().strip(b" \t\n\r\f\v")
+        return [self._fields[i].raw for i in self._index.get(key, ())]
+
+    def _all_headers(self) -> list[bytes]:
+        """Node.pm ``get_all_headers(0)``: decoded fields in order, capped at 64 KiB."""
+        positions: dict[bytes, list[int]] = {}
+        for i, f in enumerate(self._fields):
+            positions.setdefault(f.name.lower(), []).append(i)
+        lines: dict[int, bytes] = {}
+        size = 0
+        truncated = False
+        for lc_name, where in positions.items():  # dict order = order of first appearance
+            for pos, contents in zip(where, self._get_header(lc_name, False), strict=True):
+                size += len(lc_name) + len(contents) + 2
+                if size > MAX_HEADER_LENGTH:
+                    truncated = True
+                    break
+                lines[pos] = self._fields[pos].name + b": " + contents
+            if truncated:
+                self._note("ALL is cut at 65536 bytes, as in SpamAssassin")
+                break
+        return [lines[p] for p in sorted(lines)]
+
+    def _pristine_fields(self) -> list[bytes]:
+        return _PRISTINE_FIELD.findall(self._parsed.pristine)
+
+    def _note(self, defect: str) -> None:
+        if defect not in self._defects:
+            self._defects.append(defect)
+
+    # -- PMS _get -------------------------------------------------------------------------------
+
+    def _compute(self, spec: bytes) -> tuple[bytes, ...]:
+        req = _split_request(spec)
+        handler = _PSEUDO_EXACT.get(req.name) or _PSEUDO_ANY_CASE.get(req.name.lower())
+        if handler is not None:
+            results, finished = handler(self, req)
+            if finished:
+                return tuple(results)
+        else:
+            results = self._ordinary(req)
+        if not results:
+            return ()
+        if req.first:
+            results = results[:1]
+        elif req.last:
+            results = results[-1:]
+        if req.addr or req.name_mod:
+            results = self._addresses(results, req)
+        if results and (req.host or req.ip):
+            results = self._hosts(results, req)
+        return tuple(results)
+
+    def _ordinary(self, req: _Request) -> list[bytes]:
+        lc_name = req.name.lower()
+        if req.raw or req.addr or req.name_mod:
+            found = self._raw_header(req.name)
+        else:
+            found = self._get_header(lc_name, False)
+        if not found:
+            meta = self._metadata_value(lc_name)
+            if meta is not None:
+                found = [meta]
+        return found
+
+    def _addresses(self, results: list[bytes], req: _Request) -> list[bytes]:
+        out: list[bytes] = []
+        for line in results:
+            for parsed in parse_header_addresses(line):
+                if req.addr:
+                    if parsed.address is not None:
+                        out.append(parsed.address)
+                elif parsed.phrase is not None:
+                    if req.raw:
+                        out.append(parsed.phrase)
+                        continue
+                    decoded = decode_mime_words(parsed.phrase, b"pms:get:" + req.name.lower())
+                    if _NON_WS.search(decoded):
+                        decoded = _NAME_WS.sub(b" ", decoded).strip(b" ")
+                        decoded = _SINGLE_QUOTED.sub(rb"\1", decoded, count=1)
+                    out.append(decoded)
+        return out
+
+    def _hosts(self, results: list[bytes], req: _Request) -> list[bytes]:
+        out: list[bytes] = []
+        if req.host:
+            registry = self._registry_data()
+            for line in results:
+                host = find_host(line, req.addr, registry)
+                if host and host != b"0":  # Perl truth: "" and "0" are false
+                    out.append(trim_domain(host, registry) if req.domain else host)
+            return out
+        for line in results:
+            ip = find_ip(line)
+            if ip is not None:
+                value = reverse_ip_address(ip) if req.revip else ip
+                if value is not None:
+                    out.append(value)
+        return out
+
+    def _registry_data(self) -> RegistryData:
+        if self._registry is None:
+            t = self._trust
+            self._registry = registry_for(t.valid_tlds, t.two_level_domains, t.three_level_domains)
+        return self._registry
+
+    # -- pseudo-headers -------------------------------------------------------------------------
+
+    def _all(self, req: _Request) -> tuple[list[bytes], bool]:
+        return (self._pristine_fields() if req.raw else self._all_headers()), True
+
+    def _rcvd_range(self, start: int | None, end: int | None, raw: bool) -> list[bytes]:
+        """``get_all_hdrs_in_rcvd_index_range(start, end, 1, 1, raw)``."""
+        if raw:
+            headers = self._pristine_fields()
+        else:
+            headers = _LINES.findall(b"".join(self._all_headers()))
+        current = -1
+        out: list[bytes] = []
+        for header in headers:
+            if _RECEIVED_LINE.match(header):
+                current += 1
+            if (start is None or start <= current) and (end is None or current < end):
+                out.append(header)
+            elif end is not None and current == end:
+                out.append(header)
+                break
+        return out
+
+    def _all_trusted(self, req: _Request) -> tuple[list[bytes], bool]:
+        return self._rcvd_range(None, self.trust_path.last_trusted_relay_index + 1, req.raw), True
+
+    def _all_internal(self, req: _Request) -> tuple[list[bytes], bool]:
+        return self._rcvd_range(None, self.trust_path.last_internal_relay_index + 1, req.raw), True
+
+    def _all_untrusted(self, req: _Request) -> tuple[list[bytes], bool]:
+        return self._rcvd_range(self.trust_path.last_trusted_relay_index + 1, None, req.raw), True
+
+    def _all_external(self, req: _Request) -> tuple[list[bytes], bool]:
+        return self._rcvd_range(self.trust_path.last_internal_relay_index + 1, None, req.raw), True
+
+    def _envelope_from_pseudo(self, req: _Request) -> tuple[list[bytes], bool]:
+        envf = self.envelope_from()
+        return ([envf] if envf is not None else []), False
+
+    def _tocc(self, req: _Request) -> tuple[list[bytes], bool]:
+        return self._get_header(b"to", req.raw) + self._get_header(b"cc", req.raw), False
+
+    def _messageid(self, req: _Request) -> tuple[list[bytes], bool]:
+        out = [v for name in _MESSAGEID_SOURCES for v in self._get_header(name, req.raw) if v]
+        return out, False
+
+    def envelope_from(self) -> bytes | None:
+        """``PMS get_envelope_from`` (sa-rules.md §5.9); None when SpamAssassin gives up."""
+        if self._envelope_from is None:
+            self._envelope_from = (self._compute_envelope_from(),)
+        return self._envelope_from[0]
+
+    def _first_addr(self, header: str) -> bytes | None:
+        values = self.get_list(header + ":first:addr")
+        return values[0] if values else None
+
+    def _compute_envelope_from(self) -> bytes | None:
+        configured = self._trust.envelope_sender_header
+        if configured is not None:
+            envf = self._first_addr(configured)
+            if envf is not None and (envf.find(b"@") > 0 or envf == b""):
+                return envf
+            return None
+        path = self.trust_path
+        hop = path.untrusted[0] if path.untrusted else (path.trusted[-1] if path.trusted else None)
+        if hop is not None:
+            envf = hop.relay.envfrom
+            if envf is not None and (envf.find(b"@") > 0 or envf == b""):
+                return envf
+        sender = self._first_addr("X-Sender")
+        if sender is not None and b"@" in sender:
+            if any(b"(fetchmail" in v for v in self.get_list("Received")):
+                return None
+        all_text = self.get("ALL") or b""
+        for header, lc_name in (
+            ("X-Envelope-From", b"x-envelope-from"),
+            ("Envelope-Sender", b"envelope-sender"),
+            ("Return-Path", b"return-path"),
+        ):
+            envf = self._first_addr(header)
+            if envf is None:
+                continue
+            if _RECEIVED_BEFORE[lc_name].search(all_text):
+                if lc_name == b"x-envelope-from":
+                    return None
+                continue
+            return envf
+        return None
+
+    def _metadata_value(self, lc_name: bytes) -> bytes | None:
+        if lc_name not in _METADATA_NAMES:
+            return None
+        if self._metadata is None:
+            meta: dict[bytes, bytes] = {}
+            host = self.get_list("EnvelopeFrom:first:addr:host")
+            if host:
+                meta[b"x-senderdomain"] = idn_to_ascii(host[0])
+            seen: list[bytes] = []
+            for h in self.get_list("From:addr:host"):
+                if h not in seen:
+                    seen.append(h)
+            if seen:
+                meta[b"x-authordomain"] = b" ".join(idn_to_ascii(h) for h in seen)
+            self._metadata = meta
+        return self._metadata.get(lc_name)
+
+
+def _relays_handler(which: str) -> Callable[[SAMessage, _Request], tuple[list[bytes], bool]]:
+    def handler(msg: SAMessage, req: _Request) -> tuple[list[bytes], bool]:
+        return [msg.trust_path.relays_string(which)], False
+
+    return handler
+
+
+_Handler = Callable[[SAMessage, _Request], tuple[list[bytes], bool]]
+
+# Case-sensitive pseudo-headers (sa-rules.md §0 item 15). The boolean returned by a handler
+# says whether _get returns at once (ALL and ALL-* skip :first/:last/:addr/...).
+_PSEUDO_EXACT: dict[bytes, _Handler] = {
+    b"ALL": SAMessage._all,
+    b"ALL-TRUSTED": SAMessage._all_trusted,
+    b"ALL-INTERNAL": SAMessage._all_internal,
+    b"ALL-UNTRUSTED": SAMessage._all_untrusted,
+    b"ALL-EXTERNAL": SAMessage._all_external,
+    b"MESSAGEID": SAMessage._messageid,
+}
+# Case-insensitive pseudo-headers (looked up by the lower-cased name).
+_PSEUDO_ANY_CASE: dict[bytes, _Handler] = {
+    b"envelopefrom": SAMessage._envelope_from_pseudo,
+    b"x-spam-relays-untrusted": _relays_handler("untrusted"),
+    b"x-spam-relays-trusted": _relays_handler("trusted"),
+    b"x-spam-relays-external": _relays_handler("external"),
+    b"x-spam-relays-internal": _relays_handler("internal"),
+    b"tocc": SAMessage._tocc,
+}
+
+
+def parse_sa_message(
+    data: bytes, trust: TrustConfig | None = None, options: Options = DEFAULT_OPTIONS
+) -> SAMessage:
+    """Parse a message for SpamAssassin header rules.
+
+    Args:
+        data: the message bytes (a leading mbox ``From `` line is allowed, as in
+            SpamAssassin; only the header section is read).
+        trust: trust networks and related settings; default = stock SpamAssassin with
+            inferred trust.
+        options: limits (``regex_timeout`` bounds the Received patterns).
+
+    Returns:
+        An :class:`SAMessage`; header values are computed when first requested.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"parse_sa_message needs bytes, got {type(data).__name__}")
+    return SAMessage(parse_headers(bytes(data)), trust or TrustConfig(), options)
