@@ -48,6 +48,9 @@ _MULTIBYTE = frozenset(
 )
 
 
+_STOP_AT_ERROR = frozenset({"iso2022_jp", "iso2022_jp_1", "hz"})
+
+
 def _utf8_length(lead: int) -> int:
     # Perl's UTF-8 lead-byte classes, including the 5- and 6-byte forms it still recognises
     # as one (malformed) sequence.
@@ -133,6 +136,13 @@ def _decode_declared(data: bytes, perl_name: str) -> str | None:
     codec = PYTHON_CODEC_OF_PERL_ENCODING.get(perl_name)
     if codec is None:
         return None
+    if codec in _STOP_AT_ERROR:
+        # Encode's ISO-2022-JP and HZ decoders stop at the first invalid byte and drop the
+        # rest (verified with Encode 3.17: "ab\xc3\xbccd" -> "ab").
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError as exc:
+            return codecs.getincrementaldecoder(codec)("ignore").decode(data[: exc.start], final=False)
     if codec in _MULTIBYTE:
         # Encode drops an incomplete character at the very end instead of replacing it.
         return codecs.getincrementaldecoder(codec)("replace").decode(data, final=False)
