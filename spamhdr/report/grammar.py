@@ -55,10 +55,11 @@ STATUS_HEAD = regex.compile(r"\A\s*(?P<yesno>[A-Za-z]+)\b\s*,?\s*")
 # sa-tdata/nice/*: "No, hits=4.4 required=5.0 tests=… version=2.55"). Keys are found only
 # after whitespace or a comma (corpus lore-linux-man m-e6cae290d971: "hits=-1, tests=…"),
 # so rule names inside amavis' "tests=[A=1, B=2]" never look like keys (they are upper case
-# and the scanner skips bracketed lists anyway).
+# and the scanner skips bracketed lists anyway). "shortcircuit=" is the Shortcircuit
+# plugin's _SC_ tag in some templates (corpus lore-linux-man m-c18708cea34e).
 STATUS_KEY = regex.compile(
     r"(?<![^\s,])(?P<key>score|hits|required|tagged_above|tests|autolearn_force|autolearn"
-    r"|version)="
+    r"|version|shortcircuit)="
 )
 
 # SpamAssassin's display score: "%2.1f", or the Perl number "required - 0.1" of the display

@@ -254,7 +254,8 @@ def _tests_header(header: HeaderField, draft: Draft) -> None:
 
 
 def _score_header(header: HeaderField, draft: Draft) -> None:
-    draft.x_spam_score = draft.number(field_value(header), header.name)
+    # custom templates: "_SCORE_", "(_SCORE_)" (corpus lore-linux-man m-e6cae290d971)
+    draft.x_spam_score = draft.number(field_value(header).strip("() \t"), header.name)
 
 
 #: header name (lower case) → parser; unknown X-Spam-* fields are kept in header_names only.
