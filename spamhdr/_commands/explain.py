@@ -13,7 +13,6 @@ naming the file; the other files are still processed; the exit status is then 1.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from tabulate import tabulate
@@ -88,36 +87,17 @@ class _LazyRules:
 
 
 def _load_rules(args: argparse.Namespace, err: TextIO) -> RuleLookup | None:
-    """Rule descriptions from ``spamhdr.rules`` (issue: the rule compiler owns .cf reading).
+    """Rule descriptions and scores from :mod:`spamhdr.rules` (the .cf compiler).
 
-    Returns None (descriptions then come from the message only) when the rule package is
-    not available or the rules cannot be loaded; the reason is printed once on stderr.
+    ``--rules`` (file or directory, repeatable), else the installed SpamAssassin, else the
+    shipped ``rules/``. Returns None — descriptions then come from the message only — when
+    the rules cannot be loaded; the reason is printed once on stderr.
     """
+    from spamhdr.rules import load_config, resolve_rule_paths
+
     try:
-        from spamhdr import rules as rules_package
-    except ImportError:  # pragma: no cover - the package exists; its loader may not yet
-        return None
-    resolve = getattr(rules_package, "resolve_rule_paths", None)
-    load = getattr(rules_package, "load_config", None)
-    rule_paths = getattr(rules_package, "RulePaths", None)
-    if resolve is None or load is None or rule_paths is None:
-        print(
-            "spamhdr: note: rule descriptions unavailable (spamhdr.rules has no loader)", file=err
-        )
-        return None
-    try:
-        if args.rules:
-            paths = rule_paths(
-                rules_dirs=tuple(Path(p) for p in args.rules),
-                site_dir=Path(args.site) if args.site else None,
-                prefs=Path(args.prefs) if args.prefs else None,
-            )
-        else:
-            paths = resolve(
-                site_dir=Path(args.site) if args.site else None,
-                prefs=Path(args.prefs) if args.prefs else None,
-            )
-        config: RuleLookup = load(paths)
+        paths = resolve_rule_paths(args.rules, args.site, args.prefs)
+        config: RuleLookup = load_config(paths, DEFAULT_OPTIONS)
     except SpamhdrError as exc:
         print(f"spamhdr: note: rule descriptions unavailable: {exc}", file=err)
         return None

@@ -75,12 +75,15 @@ def _num(value: float | None) -> str:
 
 
 def _lookup_score(rules: RuleLookup | None, name: str, score_set: int) -> float | None:
+    """The rule file's score; 0 counts as unknown (a rule scored 0 never hits, and
+    ``spamhdr.rules``' Config answers 0.0 for names it does not know)."""
     if rules is None:
         return None
     try:
-        return float(rules.score(name, score_set))
+        value = float(rules.score(name, score_set))
     except (KeyError, LookupError, ValueError, TypeError):
         return None
+    return value if value != 0 else None
 
 
 def _lookup_description(rules: RuleLookup | None, name: str) -> str | None:
@@ -102,6 +105,8 @@ def explain_report(
         rules: rule descriptions and scores for tests the message does not describe.
         score_set: the SpamAssassin score set used for rule-file scores.
     """
+    if report.producer == "rspamd":
+        rules = None  # rspamd symbols are not SpamAssassin rules, even where names agree
     rows: list[ExplainRow] = []
     scores: list[float | None] = []
     for hit in report.tests:
