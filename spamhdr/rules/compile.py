@@ -197,14 +197,18 @@ def _replaced(state: ParseState, definition: RuleDef) -> PerlRegex | None:
                         state.replace["inter"], state.replace["post"], start, end)
     if text == original:
         return None
+    body = text[len("(?aa)") + len(flags):] if text.startswith("(?aa)" + flags) else text
+    if definition.type != "header" and not state.lint:
+        # ReplaceTags failures are info-level in SpamAssassin; body-like rules are
+        # translated and compiled on first use (the expanded patterns are huge).
+        return PerlRegex(body, regex_.flags)
     result = compile_perl_regex(text, strip_delimiters=False)
     if isinstance(result, RegexProblem):
         _diag(state, definition, "replace-tags-failed",
               f"replacetags: regexp compilation failed for {definition.name}: '{text}': "
               f"{result.message}")
         return None
-    # Keep pattern/flags separate: drop the "(?aa)(?flags)" prefix we put in front.
-    body = text[len("(?aa)") + len(flags):] if text.startswith("(?aa)" + flags) else text
+    # Keep pattern/flags separate: the "(?aa)(?flags)" prefix we put in front is dropped.
     return PerlRegex(body, regex_.flags, result.translated)
 
 

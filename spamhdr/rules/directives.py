@@ -89,8 +89,12 @@ def _parse_captures(state: ParseState, name: str, pattern: str) -> str:
     return pattern
 
 
-def _compile(state: ParseState, name: str, text: str, col: int) -> PerlRegex | None:
-    result = compile_perl_regex(text, lint=state.lint)
+def _compile(
+    state: ParseState, name: str, text: str, col: int, *, header: bool = False
+) -> PerlRegex | None:
+    # Header regexes are compiled now (the engine needs them); others are validated by
+    # the translator and compiled on first use, unless linting (speed: spec §12, issue 3).
+    result = compile_perl_regex(text, lint=state.lint, compile_now=header or state.lint)
     if isinstance(result, RegexProblem):
         where = col + (result.offset or 0)
         state.report(result.kind, f"invalid regexp for {name} '{text}': {result.message}", where)
@@ -170,7 +174,7 @@ def _header(state: ParseState, key: str, value: str, col: int) -> None:
         if_unset = unset.group(1)
         pattern = pattern[: unset.start()]
     pattern = _parse_captures(state, name, pattern)
-    compiled = _compile(state, name, pattern, rest_col + match.start(3))
+    compiled = _compile(state, name, pattern, rest_col + match.start(3), header=True)
     if compiled is None:
         return
     header, *modifiers = spec.split(":")

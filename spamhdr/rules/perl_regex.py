@@ -89,24 +89,54 @@ class PerlRegex:
         pattern: the Perl pattern text without delimiters and modifiers (what follows
             ``(?^aa:(?mods)`` in SpamAssassin's compiled form).
         flags: the modifiers after the closing delimiter (``"i"``, ``"ms"``, ``""``).
-        translated: the equivalent ``regex`` V0 bytes pattern (flags included).
+        translated: the equivalent ``regex`` V0 bytes pattern (flags included); None
+            until first needed when the regex was accepted without translating it
+            (ReplaceTags results of non-header rules, see ``compile.py``).
     """
 
     pattern: str
     flags: str
-    translated: bytes
-    _compiled: list[regex.Pattern[bytes]] = field(
-        default_factory=list, compare=False, repr=False, hash=False
-    )
+    translated_text: bytes | None = None
+    _cache: list[object] = field(default_factory=list, compare=False, repr=False, hash=False)
+
+    @property
+    def translated(self) -> bytes:
+        """The ``regex`` bytes pattern (translated on first use)."""
+        if self.translated_text is not None:
+            return self.translated_text
+        with _LOCK:
+            for item in self._cache:
+                if isinstance(item, bytes):
+                    return item
+            full = f"(?{self.flags}){self.pattern}" if self.flags else self.pattern
+            translator = _Translator(full)
+            problem = translator.run()
+            # Unreachable for accepted rules; a pattern that cannot match keeps us safe.
+            text = b"(?!)" if problem is not None else translator.output().encode("latin-1")
+            self._cache.append(text)
+            return text
 
     @property
     def compiled(self) -> regex.Pattern[bytes]:
-        """The compiled pattern (compiled on first use; thread-safe, idempotent)."""
-        if not self._compiled:
-            with _LOCK:
-                if not self._compiled:
-                    self._compiled.append(regex.compile(self.translated, regex.V0))
-        return self._compiled[0]
+        """The compiled pattern (compiled on first use; thread-safe, idempotent).
+
+        A pattern ``regex`` cannot compile (only possible for lazily checked ReplaceTags
+        results) compiles to one that never matches.
+        """
+        for item in self._cache:
+            if isinstance(item, regex.Pattern):
+                return item
+        translated = self.translated
+        with _LOCK:
+            for item in self._cache:
+                if isinstance(item, regex.Pattern):
+                    return item
+            try:
+                compiled = regex.compile(translated, regex.V0)
+            except (regex.error, OverflowError, RecursionError, MemoryError, ValueError):
+                compiled = regex.compile(b"(?!)")
+            self._cache.append(compiled)
+            return compiled
 
     @property
     def perl_form(self) -> str:
@@ -160,7 +190,7 @@ def always_matching(pattern: str) -> str:
 
 
 def compile_perl_regex(
-    text: str, *, strip_delimiters: bool = True, lint: bool = False
+    text: str, *, strip_delimiters: bool = True, lint: bool = False, compile_now: bool = True
 ) -> PerlRegex | RegexProblem:
     """Validate and translate one rule regex (see module docstring).
 
@@ -169,6 +199,8 @@ def compile_perl_regex(
             ``strip_delimiters`` is false, as ReplaceTags recompiles bare text).
         strip_delimiters: ``compile_regexp(..., 1)`` (rule definitions) vs ``0``.
         lint: also refuse always-matching patterns (``--lint`` behaviour).
+        compile_now: also compile with ``regex`` (catches the few errors our validating
+            translator leaves to the engine); otherwise compiled on first use.
     """
     if strip_delimiters:
         split = split_delimiters(text)
@@ -194,6 +226,8 @@ def compile_perl_regex(
     if problem is not None:
         return _shifted(problem, shift)
     translated = translator.output().encode("latin-1")
+    if not compile_now:
+        return PerlRegex(pattern, flags, translated)
     try:
         compiled = regex.compile(translated, regex.V0)
     except regex.error as exc:
@@ -201,7 +235,7 @@ def compile_perl_regex(
     except (OverflowError, RecursionError, MemoryError, ValueError) as exc:
         return RegexProblem("regexp-too-complex", f"{type(exc).__name__}: {exc}", start)
     result = PerlRegex(pattern, flags, translated)
-    result._compiled.append(compiled)
+    result._cache.append(compiled)
     return result
 
 

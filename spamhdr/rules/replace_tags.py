@@ -55,6 +55,8 @@ def replace_tags(
                 names[kind] = match.group(1)
                 text = text[: match.start()] + text[match.end() :]
         pieces = _SPLIT.split(text)
+        while pieces and pieces[-1] == "":
+            pieces.pop()  # Perl's split drops trailing empty fields (so no trailing inter)
         pre_text = pre.get(names["pre"] or "") if names["pre"] else None
         post_text = post.get(names["post"] or "") if names["post"] else None
         inter_text = inter.get(names["inter"] or "") if names["inter"] else None
@@ -66,7 +68,8 @@ def replace_tags(
             pieces = [tag_re.sub(lambda m: m.group(0) + post_text, p) for p in pieces]
         if _perl_true(inter_text):
             assert inter_text is not None
-            pieces = [inter_text if p in ("", "\n") else p for p in pieces]
+            # s{^$}{$inter}: "^$" also matches a lone "\n" (before the final newline).
+            pieces = [inter_text + p if p in ("", "\n") else p for p in pieces]
         for index, piece in enumerate(pieces):
             found = tag_re.search(piece)
             if found is None:
