@@ -7,10 +7,9 @@ never raises, linear in the input.
 Email::Address::XS wraps Dovecot's RFC 5322 address parser (``message_address_parse``,
 ``fill_missing`` off). This module is an independent re-implementation of that grammar:
 groups, name-addr with obsolete routes, addr-spec, quoted strings with folding, nested
-comments (the last comment seen is kept), and its recovery rules (a broken ``<...>`` gives
-the domain ``SYNTAX_ERROR``; an addr-spec without ``@`` becomes a display name). The input
-is read as a C string, so it ends at the first NUL byte. SpamAssassin only asks this parser
-when its own found fewer addresses than commas + 1 (see :mod:`.addresses`).
+comments (the last comment seen is kept), and its recovery rules (what was read of a broken
+``<...>`` is kept; an addr-spec without ``@`` becomes a display name; Dovecot 2.3.14, as in Email::Address::XS 1.05). SpamAssassin only asks this
+parser when its own found fewer addresses than commas + 1 (see :mod:`.addresses`).
 """
 
 from __future__ import annotations
@@ -103,6 +102,7 @@ class _Parser:
         return self.more()
 
     def dot_atom(self, out: bytearray) -> int:
+        # obs-local-part/obs-domain: blanks around dots allowed; "a..b" and "a." accepted
         if self.at_end() or self.data[self.pos] not in _ATEXT:
             return -1
         start = self.pos
@@ -248,19 +248,23 @@ class _Parser:
             return ret
         if self.data[self.pos] == 0x40:
             if self.domain_list() <= 0 or self.peek() != 0x3A:
-                self.cur.route = b"INVALID_ROUTE"
-                return -1
-            self.pos += 1
+                # obs-route without ':' (route "INVALID_ROUTE" only with fill_missing)
+                self.cur.invalid = True
+                if self.at_end():
+                    return -1
+            else:
+                self.pos += 1
             ret = self.skip_lwsp()
             if ret <= 0:
                 return ret
-        ret = self.local_part()
-        if ret <= 0:
-            return ret
-        if self.data[self.pos] == 0x40:
-            ret = self.parse_domain()
+        if self.data[self.pos] != 0x3E:  # "<>" has no local part
+            ret = self.local_part()
             if ret <= 0:
                 return ret
+            if self.data[self.pos] == 0x40:
+                ret = self.parse_domain()
+                if ret <= 0:
+                    return ret
         if self.data[self.pos] != 0x3E:
             return -1
         self.pos += 1
@@ -273,7 +277,8 @@ class _Parser:
         self.cur.name = bytes(out) if out else None
         self.last_comment.clear()
         if self.angle_addr() < 0:
-            self.cur.domain = b"SYNTAX_ERROR"
+            # broken <...>: Dovecot's "SYNTAX_ERROR" domain needs fill_missing, which
+            # Email::Address::XS turns off; what was parsed is kept.
             self.cur.invalid = True
         if self.last_comment:
             self.cur.comment = bytes(self.last_comment)
@@ -300,7 +305,7 @@ class _Parser:
         if self.cur.mailbox is None:
             self.cur.mailbox = b""
             self.cur.invalid = True
-        if self.cur.domain is None:
+        if not self.cur.domain:
             self.cur.domain = b""
             self.cur.invalid = True
         self.add()
@@ -332,10 +337,8 @@ class _Parser:
         self.add()  # group start marker (domain None)
         if ret > 0 and self.data[self.pos] != 0x3B:
             while True:
-                if self.mailbox() <= 0:
-                    ret = -1
-                    break
-                if self.data[self.pos] != 0x2C:
+                self.mailbox()  # a broken mailbox does not end the group (Dovecot 2.3)
+                if self.peek() != 0x2C:
                     break
                 self.pos += 1
                 if self.skip_lwsp() <= 0:
@@ -378,8 +381,7 @@ class _Parser:
 
 
 def _xs_addresses(value: bytes) -> list[_Addr]:
-    data = value.split(b"\x00", 1)[0]
-    p = _Parser(data)
+    p = _Parser(value)
     if p.skip_lwsp() <= 0:
         return []
     p.address_list()

@@ -308,3 +308,76 @@ def test_configured_trusted_networks(spamassassin_bin: str, shared_dir: Path) ->
         _, mismatches = compare(messages, specs, trust, post_config=cf)
         failures += [cf.strip() + ": " + m for m in mismatches]
     assert not failures, "\n".join(failures)
+
+
+# -- the address parsers on their own ----------------------------------------------------------
+
+_ADDRESS_PERL = r"""
+use strict; use warnings; use JSON::PP; use Email::Address::XS; use Mail::SpamAssassin::Util;
+binmode STDIN; binmode STDOUT;
+my $in = JSON::PP->new->decode(do { local $/; <STDIN> });
+my @out;
+for my $s (@$in) {
+  my $str = $s; utf8::downgrade($str);
+  my @xs = map { [$_->phrase, $_->user, $_->host, $_->comment] } Email::Address::XS->parse($str);
+  my @sa = map { [$_->{phrase}, $_->{address}] } Mail::SpamAssassin::Util::parse_header_addresses($str);
+  push @out, {xs => \@xs, sa => \@sa};
+}
+print JSON::PP->new->ascii->encode(\@out);
+"""
+
+_ADDRESS_ATOMS = st.sampled_from([
+    b"a@b.example", b"x.y@sub.example.co.uk", b"<a@b.example>", b"<>", b"< a@b.example >",
+    b'"Doe, John"', b'"q\\"uote"', b"(comment)", b"(nested (comment))", b"Name", b"Foo Bar",
+    b",", b";", b":", b"group:", b"<@route.example:a@b.example>", b"<@r1,@r2:a@b.example>",
+    b"<a@[192.0.2.1]>", b"a@[192.0.2.1] [x]", b"a..b@c.example", b".a@b.example", b"a.@b.example",
+    b"=?utf-8?Q?Caf=C3=A9?=", b"'single'", b"\\", b'"', b"<", b">", b"@", b" ", b"\t",
+    b"\xc3\xa9", b"\xe9", b"user", b"@host.example", b"a@b@c.example", b"<adv:ce>",
+])
+
+
+@st.composite
+def address_value(draw: st.DrawFn) -> bytes:
+    parts = draw(st.lists(_ADDRESS_ATOMS, min_size=1, max_size=7))
+    return b"".join(p + draw(st.sampled_from([b"", b" ", b", "])) for p in parts)
+
+
+def _opt(v: str | None) -> bytes | None:
+    return None if v is None else v.encode("latin-1")
+
+
+def test_address_parsers_agree(spamassassin_bin: str, shared_dir: Path) -> None:
+    """``Util.pm parse_header_addresses`` and ``Email::Address::XS->parse`` on generated values."""
+    from spamhdr.message.addresses import parse_header_addresses
+    from spamhdr.message.addresses_xs import _xs_addresses
+
+    values: list[bytes] = [
+        b"<@test.com, @test.ru:test@attack.com>", b"<zvfjenphuq@[1086695621] [ufa]>",
+        b"<adv:ce>Win a Green Card", b'"Doe, John" <jd@example.org>, x@y.example',
+        b"a@b.example (A), c@d.example (C (nested))", b"undisclosed-recipients:;",
+    ]
+
+    @settings(max_examples=400, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(address_value())
+    def collect(v: bytes) -> None:
+        values.append(v)
+
+    collect()
+    proc = subprocess.run(["perl", "-e", _ADDRESS_PERL],
+                          input=json.dumps([v.decode("latin-1") for v in values]).encode(),
+                          capture_output=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    failures = []
+    for value, want in zip(values, json.loads(proc.stdout), strict=True):
+        xs_want = [tuple(_opt(x) for x in item) for item in want["xs"]]
+        xs_got = [(a.name, a.mailbox or None, a.domain or None, a.comment)
+                  for a in _xs_addresses(value.replace(b"", b""))]
+        if xs_got != xs_want:
+            failures.append(f"XS {value!r}: spamhdr {xs_got!r} != Perl {xs_want!r}")
+        sa_want = [(_opt(p), _opt(a)) for p, a in want["sa"]]
+        sa_got = [(a.phrase, a.address) for a in parse_header_addresses(value)]
+        if sa_got != sa_want:
+            failures.append(f"SA {value!r}: spamhdr {sa_got!r} != Perl {sa_want!r}")
+    print(f"\naddress values: {len(values)}, mismatches: {len(failures)}")
+    assert not failures, "\n".join(failures[:40])
