@@ -286,11 +286,14 @@ class _Locator:
         self._lines = text.splitlines() if is_toml else []
 
     def line(self, table: str, index: int | None, key: str | None) -> int | None:
-        header = f"[[{table}]]" if index is not None else f"[{table}]"
+        headers = {f"[[{table}]]"} if index is not None else {f"[{table}]", f"[[{table}]]"}
         seen = -1
         start = None
         for number, line in enumerate(self._lines, start=1):
-            if line.strip().replace(" ", "") == header:
+            compact = line.strip().replace(" ", "")
+            if index is None and compact.startswith(f"{table}="):
+                return number
+            if compact in headers:
                 seen += 1
                 if index is None or seen == index:
                     start = number
