@@ -19,7 +19,8 @@ ERRORS = [
     ("[[mail_users]]\nmailuser_id = 1\n", "p.toml:1: mail_users: unknown table"),
     ("[[mail_user]]\nmailuser_id = 1\nemail = \"a@x.test\"\nmove_junk = \"maybe\"\n",
      "p.toml:4: mail_user[0].move_junk: expected one of 'y', 'a', 'n', got 'maybe'"),
-    ("[[mail_user]]\nmailuser_id = 1\n", "p.toml:1: mail_user[0].email: required column is missing"),
+    ("[[mail_user]]\nmailuser_id = 1\n",
+     "p.toml:1: mail_user[0].email: required column is missing"),
     ("[[spamfilter_users]]\nid = 1\nemail = \"@x.test\"\n[[spamfilter_users]]\nid = 1\n"
      "email = \"@y.test\"\n", "p.toml:5: spamfilter_users[1].id: duplicate id 1 (also in row 0)"),
     ("[[spamfilter_users]]\nid = 1\nemail = \"@x.test\"\n[[spamfilter_users]]\nid = 2\n"
@@ -27,7 +28,8 @@ ERRORS = [
     ("[server]\nbackend = \"spamd\"\n",
      "p.toml:2: server.backend: expected one of 'amavis', 'rspamd', got 'spamd'"),
     ("[server]\nispconfig_version = \"4.0\"\n", "p.toml:2: server.ispconfig_version: unsupported"),
-    ("[server]\nfinal_spam_destiny = \"D_KEEP\"\n", "p.toml:2: server.final_spam_destiny: expected"),
+    ("[server]\nfinal_spam_destiny = \"D_KEEP\"\n",
+     "p.toml:2: server.final_spam_destiny: expected"),
     ("[server]\ncolour = 1\n", "p.toml:2: server.colour: unknown setting"),
     ("[[spamfilter_wblist]]\nwblist_id = 1\nwb = \"X\"\n",
      "p.toml:3: spamfilter_wblist[0].wb: expected 'W', 'B' or a soft score"),
