@@ -13,6 +13,7 @@ File order (``SpamAssassin.pm init``, spec §1): site ``*.pre``, rules ``*.pre``
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -157,7 +158,13 @@ def load_config(
         lint=lint,
         user_prefs=prefs,
     )
-    return compile_config(state)
+    config = compile_config(state)
+    if not config.util_rb_tld:
+        # RegistryBoundaries.pm warns (plain warn, not a lint issue) when no TLDs are known.
+        no_tlds = Diagnostic("(config)", 0, None, "warning", "no-tlds",
+                             "registryboundaries: no tlds defined, need to run sa-update")
+        config = replace(config, diagnostics=(*config.diagnostics, no_tlds))
+    return config
 
 
 def parse_text(

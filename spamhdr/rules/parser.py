@@ -290,9 +290,7 @@ def parse_sources(
             if key == "ok_languages":
                 state.report("migrated-setting", "failed to parse line, now a plugin")
             else:
-                state.report(
-                    "unparseable-line", f"failed to parse line: {lexed.text}", lexed.offset + 1
-                )
+                state.report("unparseable-line", "failed to parse line", lexed.offset + 1)
             continue
         handler(state, key, value, lexed.value_column(physical))
     return state
