@@ -74,6 +74,8 @@ def _expand(inputs: list[str]) -> Any:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.plot:
+        _require_matplotlib()  # fail before reading a whole mail collection
     docs: list[tuple[str, PolicySet]] = [
         (args.policies, load_policies(args.policies, args.ispconfig_version, args.backend))
     ]
@@ -183,6 +185,15 @@ def _levels(policies: PolicySet, rcpt: str) -> list[tuple[str, float]]:
         if isinstance(value, (int, float)):
             out.append((label, float(value)))
     return out
+
+
+def _require_matplotlib() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise UsageError(
+            "--plot needs matplotlib, which is not installed: pip install 'spamhdr[plot]'"
+        )
 
 
 def _plot(
