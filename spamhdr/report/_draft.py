@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import regex
 
-from spamhdr.headers import HeaderField, decode_words
+from spamhdr.headers import HeaderField, decode_words, unfold
 from spamhdr.options import Options
 from spamhdr.report.grammar import NUMBER
-from spamhdr.report.model import Producer, SpamReport, TestHit, Verdict
+from spamhdr.report.model import Finding, Producer, SpamReport, TestHit, Verdict
 
 __all__ = ["Draft", "field_value", "parse_number"]
 
@@ -51,6 +52,9 @@ class Draft:
     score_int: int | None = None
     checker_host: str | None = None
     rounded: set[str] = field(default_factory=set)
+    # per-message memo of split X-Spam-Status values (see status.split_status)
+    memo: dict[str, Any] = field(default_factory=dict)
+    _index: dict[str, int] = field(default_factory=dict)
 
     # -- bounded regex calls ------------------------------------------------------------
 
@@ -102,40 +106,39 @@ class Draft:
 
         ``rounded``: the hit's score is a report column, not the configured score.
         """
-        for index, known in enumerate(self.tests):
-            if known.name == hit.name:
-                if known.score is None and hit.score is not None and rounded:
-                    self.rounded.add(hit.name)
-                self.tests[index] = TestHit(
-                    known.name,
-                    known.score if known.score is not None else hit.score,
-                    known.description if known.description is not None else hit.description,
-                    known.area if known.area is not None else hit.area,
-                    known.options or hit.options,
-                    known.details or hit.details,
-                )
-                return
-        if rounded and hit.score is not None:
+        index = self._index.get(hit.name)
+        if index is None:
+            if rounded and hit.score is not None:
+                self.rounded.add(hit.name)
+            self._index[hit.name] = len(self.tests)
+            self.tests.append(hit)
+            return
+        known = self.tests[index]
+        if known.score is None and hit.score is not None and rounded:
             self.rounded.add(hit.name)
-        self.tests.append(hit)
+        self.tests[index] = TestHit(
+            known.name,
+            known.score if known.score is not None else hit.score,
+            known.description if known.description is not None else hit.description,
+            known.area if known.area is not None else hit.area,
+            known.options or hit.options,
+            known.details or hit.details,
+        )
 
     def set_raw_score(self, hit: TestHit) -> None:
         """Replace a test's score with its raw configured score (``_TESTSSCORES_``)."""
         self.rounded.discard(hit.name)
-        for index, known in enumerate(self.tests):
-            if known.name == hit.name:
-                self.tests[index] = TestHit(
-                    known.name,
-                    hit.score,
-                    known.description,
-                    known.area,
-                    known.options,
-                    known.details,
-                )
-                return
-        self.tests.append(hit)
+        index = self._index.get(hit.name)
+        if index is None:
+            self._index[hit.name] = len(self.tests)
+            self.tests.append(hit)
+            return
+        known = self.tests[index]
+        self.tests[index] = TestHit(
+            known.name, hit.score, known.description, known.area, known.options, known.details
+        )
 
-    def freeze(self) -> SpamReport:
+    def freeze(self, findings: tuple[Finding, ...] = ()) -> SpamReport:
         listed = self.listed if self.listed in ("blacklisted", "whitelisted") else None
         return SpamReport(
             producer=self.producer,
@@ -153,6 +156,7 @@ class Draft:
             x_spam_score=self.x_spam_score,
             action=self.action,
             defects=tuple(dict.fromkeys(self.defects)),
+            findings=findings,
             flag=self.flag,
             level=self.level,
             bar=self.bar,
@@ -178,5 +182,13 @@ def parse_number(text: str) -> float | None:
 
 
 def field_value(header: HeaderField) -> str:
-    """The unfolded value with RFC 2047 encoded words decoded (spec §9 item 11)."""
-    return decode_words(header.value)
+    """The unfolded value with RFC 2047 encoded words decoded (spec §9 item 11).
+
+    Same result as ``decode_words(header.value)``, without the regex pass for the common
+    one-line value (this runs several times per field; see benchmarks/parse_headers.py).
+    """
+    text = header.raw.decode("utf-8", "replace")
+    if "\n" in text:
+        text = unfold(text.replace("\r\n", "\n"))
+    text = text.strip()
+    return decode_words(text) if "=?" in text else text

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from spamhdr.headers import HeaderBlock, HeaderField
 from spamhdr.options import Options
@@ -52,21 +53,20 @@ def is_scanner_field(header: HeaderField) -> bool:
     return name == "x-virus-scanned" and "amavis" in header.value.lower()
 
 
-def _status_signature(header: HeaderField, options: Options) -> Producer | None:
-    scratch = Draft("other", 0, (), options)
+def _status_signature(header: HeaderField, scratch: Draft) -> Producer | None:
     return signature(split_status(field_value(header), scratch))
 
 
-def _checker_signature(header: HeaderField, options: Options) -> Producer | None:
+def _checker_signature(header: HeaderField, scratch: Draft) -> Producer | None:
     return "spamassassin" if header.value.lower().startswith("spamassassin") else None
 
 
-def _x_spam_signature(header: HeaderField, options: Options) -> Producer | None:
+def _x_spam_signature(header: HeaderField, scratch: Draft) -> Producer | None:
     # rspamd's proxy writes "X-Spam: Yes" (spec §4.3); "X-Spam: high" is something else
     return "rspamd" if header.value.strip().lower() in ("yes", "no") else None
 
 
-_SIGNATURES: dict[str, Callable[[HeaderField, Options], Producer | None]] = {
+_SIGNATURES: dict[str, Callable[[HeaderField, Draft], Producer | None]] = {
     "x-spam-status": _status_signature,
     "x-spam-checker-version": _checker_signature,
     "x-spam": _x_spam_signature,
@@ -82,12 +82,12 @@ _PREFIX_SIGNATURES: tuple[tuple[str, Producer], ...] = (
 )
 
 
-def field_signature(header: HeaderField, options: Options) -> Producer | None:
+def field_signature(header: HeaderField, scratch: Draft) -> Producer | None:
     """The producer a single field proves, or None for fields several producers write."""
     name = header.name.lower()
     special = _SIGNATURES.get(name)
     if special is not None:
-        return special(header, options)
+        return special(header, scratch)
     for prefix, producer in _PREFIX_SIGNATURES:
         if name.startswith(prefix):
             return producer
@@ -101,8 +101,14 @@ def _fallback_producer(fields: list[HeaderField]) -> Producer:
     return "other"
 
 
-def attribute_blocks(block: HeaderBlock, options: Options) -> list[ScannerBlock]:
-    """Group the scanner fields of ``block`` into per-run blocks, topmost first."""
+def attribute_blocks(
+    block: HeaderBlock, options: Options, memo: dict[str, Any] | None = None
+) -> list[ScannerBlock]:
+    """Group the scanner fields of ``block`` into per-run blocks, topmost first.
+
+    ``memo``: the per-message memo the producer parsers share (see ``split_status``).
+    """
+    scratch = Draft("other", 0, (), options, memo=memo if memo is not None else {})
     groups: list[tuple[Producer | None, list[HeaderField]]] = []
     current: list[HeaderField] | None = None
     producer: Producer | None = None
@@ -116,7 +122,7 @@ def attribute_blocks(block: HeaderBlock, options: Options) -> list[ScannerBlock]
             continue
         if not is_scanner_field(header):
             continue
-        strong = field_signature(header, options)
+        strong = field_signature(header, scratch)
         if current is not None and (
             name in names or (strong is not None and producer is not None and strong != producer)
         ):

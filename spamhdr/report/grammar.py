@@ -32,6 +32,8 @@ __all__ = [
     "STATUS_HEAD",
     "STATUS_KEY",
     "TESTSSCORES_ITEM",
+    "TESTS_LIST",
+    "WHITESPACE",
 ]
 
 # A decimal number as any producer writes it: "-22.7", "1000", "0", "-0.257009", "4.50".
@@ -61,6 +63,11 @@ STATUS_KEY = regex.compile(
     r"(?<![^\s,])(?P<key>score|hits|required|tagged_above|tests|autolearn_force|autolearn"
     r"|version|shortcircuit)="
 )
+
+# SA's tests= list: names joined by commas, folding only after a comma (spec §2.2 rule 4):
+#   tests=GTUBE,NO_RECEIVED,\tNO_RELAYS autolearn=…    (sa401-gtube-report_safe0, unfolded)
+TESTS_LIST = regex.compile(r"\s*(?P<list>[^\s,]*(?:,\s*[^\s,]*)*)")
+WHITESPACE = regex.compile(r"\s+")
 
 # SpamAssassin's display score: "%2.1f", or the Perl number "required - 0.1" of the display
 # floor (spec §2.2 rule 1): "4.9", "-22.7", "1000.0", "0" (sa401-required-0.1-real-0.07).

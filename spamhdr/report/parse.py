@@ -11,8 +11,8 @@ producers are parsed through a dispatch table (STYLE.md point 12).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from spamhdr._mail import MessageSource, message_bytes, text_parts
 from spamhdr.errors import InputError
@@ -76,20 +76,23 @@ def reports_from_header_block(
     data: bytes = b"",
 ) -> list[SpamReport]:
     """The reports of an already parsed header block (``body``: for SA's body report)."""
-    drafts = [_draft(found, options) for found in attribute_blocks(block, options)]
+    memo: dict[str, Any] = {}
+    drafts = [_draft(found, options, memo) for found in attribute_blocks(block, options, memo)]
     _attach_body_report(drafts, body, data, options)
     reports: list[SpamReport] = []
     for draft in drafts:
         report = draft.freeze()
-        report = dataclasses.replace(report, findings=check_report(report))
+        findings = check_report(report)
+        if findings:
+            report = draft.freeze(findings)
         if options.strict and report.defects:
             raise InputError(f"{report.producer} block {report.position}: {report.defects[0]}")
         reports.append(report)
     return reports
 
 
-def _draft(found: ScannerBlock, options: Options) -> Draft:
-    draft = Draft(found.producer, found.position, found.fields, options)
+def _draft(found: ScannerBlock, options: Options, memo: dict[str, Any]) -> Draft:
+    draft = Draft(found.producer, found.position, found.fields, options, memo=memo)
     PRODUCER_PARSERS[found.producer](draft)
     return draft
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spamhdr.report._draft import Draft
-from spamhdr.report.grammar import STATUS_HEAD, STATUS_KEY
+from spamhdr.report.grammar import STATUS_HEAD, STATUS_KEY, TESTS_LIST, WHITESPACE
 from spamhdr.report.model import Producer
 
 __all__ = ["StatusParts", "signature", "split_status"]
@@ -51,7 +51,21 @@ class StatusParts:
 
 
 def split_status(text: str, draft: Draft) -> StatusParts:
-    """Split an unfolded ``X-Spam-Status`` value (see the module grammar)."""
+    """Split an unfolded ``X-Spam-Status`` value (see the module grammar).
+
+    Results are remembered in ``draft.memo`` (shared by the drafts of one message):
+    attribution and the producer parser both split the same value, once.
+    """
+    known = draft.memo.get(text)
+    if known is None:
+        scratch = Draft("other", 0, (), draft.options)
+        known = (_split(text, scratch), tuple(scratch.defects))
+        draft.memo[text] = known
+    draft.defects.extend(known[1])
+    return known[0]
+
+
+def _split(text: str, draft: Draft) -> StatusParts:
     head = draft.match(STATUS_HEAD, text)
     yesno: str | None = None
     pos = 0
@@ -88,7 +102,7 @@ def split_status(text: str, draft: Draft) -> StatusParts:
         if name == "tests":
             # SA folds only after a comma; anything after a blank that is not preceded by
             # a comma is a bare word (an unknown key, or BLACKLISTED in odd templates).
-            value, rest = _split_tests_value(raw)
+            value, rest = _split_tests_value(raw, draft)
             values.append((name, value))
             words.extend(rest.split())
         elif name == "autolearn_force":
@@ -113,26 +127,12 @@ def split_status(text: str, draft: Draft) -> StatusParts:
     return StatusParts(yesno, tuple(values), tuple(words), unclosed)
 
 
-def _split_tests_value(raw: str) -> tuple[str, str]:
+def _split_tests_value(raw: str, draft: Draft) -> tuple[str, str]:
     """Split SA's ``tests=`` text into the list (blanks after commas removed) and the rest."""
-    out: list[str] = []
-    i = 0
-    n = len(raw)
-    while i < n and raw[i].isspace():
-        i += 1
-    while i < n:
-        ch = raw[i]
-        if ch.isspace():
-            j = i
-            while j < n and raw[j].isspace():
-                j += 1
-            if out and out[-1] == ",":
-                i = j
-                continue
-            return "".join(out).rstrip(","), raw[i:]
-        out.append(ch)
-        i += 1
-    return "".join(out).rstrip(","), ""
+    found = draft.match(TESTS_LIST, raw)
+    if found is None:  # only on a regex timeout (recorded by draft.match)
+        return "", raw
+    return WHITESPACE.sub("", found.group("list")).rstrip(","), raw[found.end() :]
 
 
 def signature(parts: StatusParts) -> Producer | None:
