@@ -87,6 +87,7 @@ class RuleSet:
         required_score: the spam threshold.
         score_set: which of the four scores is active.
         descriptions: rule name → ``describe`` text.
+        trust: the trust and TLD settings header values depend on.
     """
 
     bands: tuple[int, ...]
@@ -98,6 +99,7 @@ class RuleSet:
     required_score: float
     score_set: int
     descriptions: Mapping[str, str] = field(default_factory=dict)
+    trust: object = None  # spamhdr.message.TrustConfig (kept untyped to avoid a cycle)
 
 
 @dataclass(frozen=True, slots=True)

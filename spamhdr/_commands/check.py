@@ -1,0 +1,161 @@
+"""``spamhdr check``: run SpamAssassin's header and meta rules on messages.
+
+Loads the rule configuration once, compiles it once, then checks every input in order.
+Human output shows each hit with its score, description and the header value it matched
+(the match marked with ``»…«``); ``--json`` writes one JSON Lines record per message.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from tabulate import tabulate
+
+from spamhdr._commands._common import (
+    Progress,
+    add_anonymize_option,
+    add_json_option,
+    add_rule_path_options,
+    emit_json,
+    emit_text,
+    iter_message_inputs,
+    print_input_error,
+)
+from spamhdr.engine import CheckResult, RuleHit, RuleSet, check_message, compile_ruleset
+from spamhdr.errors import EXIT_FAILURE, EXIT_OK, SpamhdrError, UsageError
+from spamhdr.options import DEFAULT_OPTIONS, Options
+from spamhdr.rules import load_config, resolve_rule_paths
+
+__all__ = ["register", "run"]
+
+_SHOWN_VALUE = 100  # characters of a matched header value shown around the match
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="run SpamAssassin header and meta rules on messages",
+        description="Check messages with SpamAssassin's header and meta rules, as SpamAssassin "
+        "4.0.1 does with local tests only and Bayes off (body, uri and eval rules are "
+        "reported as not evaluated). INPUT is a message file, '-', a Maildir, a directory of "
+        "message files, or with --mbox an mbox file.",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT")
+    add_json_option(parser, "one JSON object per message (JSON Lines)")
+    add_rule_path_options(parser)
+    parser.add_argument(
+        "--score-set",
+        type=int,
+        choices=(0, 1, 2, 3),
+        default=None,
+        help="SpamAssassin score set (default 0: no Bayes, no network)",
+    )
+    parser.add_argument("--mbox", action="store_true", help="read INPUT files as mbox")
+    add_anonymize_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def result_record(label: str, result: CheckResult) -> dict[str, Any]:
+    """The ``--json`` record of one message (schema in docs/check.md)."""
+    return {
+        "file": label,
+        "score": result.score,
+        "required": result.required,
+        "is_spam": result.is_spam,
+        "hits": [
+            {"name": h.name, "type": h.type, "score": h.score, "value": h.value}
+            for h in result.hits
+        ],
+        "subtests": list(result.subtests),
+        "not_evaluated": list(result.not_evaluated),
+        "x_spam_status": result.x_spam_status,
+        "defects": list(result.defects),
+    }
+
+
+def _shown_match(hit: RuleHit) -> str:
+    if hit.subject is None:
+        return ""
+    text = hit.subject.decode("utf-8", "replace")
+    if hit.span is None:
+        shown = text.replace("\n", "\\n")
+        return shown if len(shown) <= _SHOWN_VALUE else shown[:_SHOWN_VALUE] + "…"
+    start, end = hit.span
+    before = hit.subject[:start].decode("utf-8", "replace")
+    inside = hit.subject[start:end].decode("utf-8", "replace")
+    after = hit.subject[end:].decode("utf-8", "replace")
+    room = max(10, (_SHOWN_VALUE - len(inside)) // 2)
+    before = ("…" + before[-room:]) if len(before) > room else before
+    after = (after[:room] + "…") if len(after) > room else after
+    return f"{before}»{inside}«{after}".replace("\n", "\\n")
+
+
+def render_result(label: str, result: CheckResult, ruleset: RuleSet) -> str:
+    """Human output for one message."""
+    lines = [f"== {label}"]
+    if result.hits:
+        rows = []
+        for hit in result.hits:
+            value = f" ×{hit.value:g}" if hit.value != 1 else ""
+            describe = ruleset.descriptions.get(hit.name) or ""
+            rows.append(
+                [
+                    hit.name + value,
+                    f"{hit.score * max(hit.value, 1) if hit.type == 'header' else hit.score:g}",
+                    describe,
+                ]
+            )
+            if hit.type == "header" and hit.spec is not None:
+                rows.append(["", "", f"  {hit.spec}: {_shown_match(hit)}"])
+        lines.append(tabulate(rows, headers=["rule", "score", "description"], tablefmt="simple"))
+    else:
+        lines.append("no scored rule hit")
+    verdict = "spam" if result.is_spam else "not spam"
+    lines.append(f"total {result.score:g} against required {result.required:g}: {verdict}")
+    lines.append(f"X-Spam-Status: {result.x_spam_status}")
+    if result.subtests:
+        lines.append(f"sub-rules hit ({len(result.subtests)}): {', '.join(result.subtests)}")
+    if result.not_evaluated:
+        lines.append(
+            f"{len(result.not_evaluated)} rules not evaluated (body, uri, full, eval and "
+            "network rules; spamhdr runs header and meta rules only)"
+        )
+    lines.extend(f"defect: {d}" for d in result.defects)
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    options: Options = DEFAULT_OPTIONS
+    if args.score_set is not None:
+        options = Options(score_set=args.score_set)
+    paths = resolve_rule_paths(args.rules, args.site, args.prefs)
+    config = load_config(paths, options)
+    ruleset = compile_ruleset(config, options)
+    if not ruleset.bands and not ruleset.metas:
+        raise UsageError("the selected rule configuration has no header or meta rules")
+    status = EXIT_OK
+    progress = Progress(err)
+    for item in iter_message_inputs(args.inputs, mbox=args.mbox):
+        progress.step()
+        if item.data is None:
+            status = EXIT_FAILURE
+            reason = item.error or "cannot be read"
+            if args.json:
+                emit_json(out, {"file": item.label, "error": reason}, anonymize=args.anonymize)
+            print_input_error(err, item.label, reason, anonymize=args.anonymize)
+            continue
+        try:
+            result = check_message(ruleset, item.data, options)
+        except SpamhdrError as exc:
+            status = EXIT_FAILURE
+            if args.json:
+                emit_json(out, {"file": item.label, "error": str(exc)}, anonymize=args.anonymize)
+            print_input_error(err, item.label, str(exc), anonymize=args.anonymize)
+            continue
+        if args.json:
+            emit_json(out, result_record(item.label, result), anonymize=args.anonymize)
+        else:
+            emit_text(out, render_result(item.label, result, ruleset), anonymize=args.anonymize)
+    progress.close()
+    return status
