@@ -217,3 +217,14 @@ def test_explain_core_uses_rule_descriptions_only_where_the_message_has_none() -
 def test_explain_why(data: bytes, why: str) -> None:
     (report,) = parse_reports(data)
     assert why in explain_why(report)
+
+
+def test_through_the_spamhdr_entry_point(repo_dir: Path) -> None:
+    from spamhdr.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    path = str(repo_dir / "examples" / "rspamd-add-header.eml")
+    assert main(["explain", "--json", path], out, err) == 0
+    assert json.loads(out.getvalue())["reports"][0]["action"] == "add header"
+    assert main(["explain"], io.StringIO(), err) == 2
+    assert main(["explain", "--no-such-option", path], io.StringIO(), io.StringIO()) == 2
