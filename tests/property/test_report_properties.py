@@ -137,8 +137,8 @@ def rspamd_result(draw: st.DrawFn) -> tuple[dict[str, object], list[tuple[str, s
     symbols = []
     for name in names:
         sym_score = draw(st.integers(-800, 800)) / 100
-        options = draw(st.lists(OPTION, max_size=3))
-        symbols.append((name, sym_score, tuple(o.strip() for o in options)))
+        drawn = draw(st.lists(OPTION, max_size=3))
+        symbols.append((name, sym_score, tuple(o.strip() for o in drawn)))
     head = f"default: {'True' if rejected else 'False'} [{score:.2f} / {reject:.2f}]"
     pieces: list[tuple[str, str]] = [(" ", head + (";" if symbols else ""))]
     for index, (name, sym_score, options) in enumerate(symbols):
