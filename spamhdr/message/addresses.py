@@ -33,7 +33,7 @@ class ParsedAddress:
 # Util.pm $header_address_mailre: quoted or unquoted local part, '@', domain or [literal].
 _MAIL = (
     rb'(?:"(?:|(?:[^"\\]++|\\.)*+)"|[^\@\s\<\>\(\)\[\]\,\:\;]+)'
-    rb'\@(?:[^\"\s\<\>\(\)\[\]\,\:\;]+|\[[\d:.]+\])'
+    rb"\@(?:[^\"\s\<\>\(\)\[\]\,\:\;]+|\[[\d:.]+\])"
 )
 _QUOTED = rb'"(?:|(?:[^"\\]++|\\.)*+)"'
 # Util.pm $header_address_re (flags /ix; no /s, so '.' does not match a newline).

@@ -8,8 +8,9 @@ Email::Address::XS wraps Dovecot's RFC 5322 address parser (``message_address_pa
 ``fill_missing`` off). This module is an independent re-implementation of that grammar:
 groups, name-addr with obsolete routes, addr-spec, quoted strings with folding, nested
 comments (the last comment seen is kept), and its recovery rules (what was read of a broken
-``<...>`` is kept; an addr-spec without ``@`` becomes a display name; Dovecot 2.3.14, as in Email::Address::XS 1.05). SpamAssassin only asks this
-parser when its own found fewer addresses than commas + 1 (see :mod:`.addresses`).
+``<...>`` is kept; an addr-spec without ``@`` becomes a display name; Dovecot 2.3.14, as in
+Email::Address::XS 1.05). SpamAssassin only asks this parser when its own found fewer
+addresses than commas + 1 (see :mod:`.addresses`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _ATEXT = frozenset(
     b"!#$%&'*+-/=?^_`{|}~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ) | frozenset(range(0x80, 0x100))
 _LWSP = frozenset(b" \t\r\n")
-_ESCAPED = frozenset(b"\"\\'")
+_ESCAPED = frozenset(b'"\\')
 _PHRASE_EMAIL = regex.compile(rb"^([^\s\@]+)\@([^\s\@]+)$")
 
 
@@ -169,10 +170,8 @@ class _Parser:
         if self.data[self.pos] == 0x2E:
             return -1
         while True:
-            if self.data[self.pos] == 0x22:
-                ret = self.quoted_string(out)
-            else:
-                ret = self.atom_or_dot(out)
+            quoted = self.data[self.pos] == 0x22
+            ret = self.quoted_string(out) if quoted else self.atom_or_dot(out)
             if ret <= 0:
                 return ret
             c = self.data[self.pos]
@@ -391,11 +390,17 @@ def _xs_addresses(value: bytes) -> list[_Addr]:
 
 
 def _compose(mailbox: bytes, domain: bytes) -> bytes:
-    # Dovecot str_append_maybe_escape(mailbox, escape_dot=false) + "@" + domain
-    if all(c in _ATEXT or c == 0x2E for c in mailbox):
+    """``compose_address``: the local part is quoted when it is not a dot-atom (a leading,
+    trailing or doubled dot also forces quotes since 1.04); only ``"`` and ``\\`` are
+    escaped (1.04 stopped escaping apostrophes)."""
+    dot_atom = (
+        all(c in _ATEXT or c == 0x2E for c in mailbox)
+        and not mailbox.startswith(b".")
+        and not mailbox.endswith(b".")
+        and b".." not in mailbox
+    )
+    if dot_atom:
         return mailbox + b"@" + domain
-    if not any(c in _ESCAPED for c in mailbox):
-        return b'"' + mailbox + b'"@' + domain
     escaped = bytearray(b'"')
     for c in mailbox:
         if c in _ESCAPED:
@@ -420,11 +425,7 @@ def parse_addresses_xs(value: bytes) -> tuple[ParsedAddress, ...]:
         address = _compose(user, host) if user is not None and host is not None else None
         if address is None and user is None and comment is None and phrase is not None:
             m = _PHRASE_EMAIL.match(phrase)
-            if (
-                m
-                and _valid_parsed_address(phrase)
-                and is_fqdn_valid(idn_to_ascii(m.group(2)))
-            ):
+            if m and _valid_parsed_address(phrase) and is_fqdn_valid(idn_to_ascii(m.group(2))):
                 address, phrase = phrase, None
         if phrase is None and comment is not None:
             phrase = comment

@@ -20,12 +20,15 @@ import codecs
 
 import regex
 
+from spamhdr.message._charset_overrides import PERL_DECODE_OVERRIDES
 from spamhdr.message._charsets import PERL_ENCODING_OF_LABEL, PYTHON_CODEC_OF_PERL_ENCODING
 
 __all__ = ["decode_perl_strict_utf8", "is_perl_strict_utf8", "normalize"]
 
 # Node.pm _normalize: labels for which all-ASCII data is returned untouched.
-_ASCII_LABEL = regex.compile(r"^(?:(?:US-)?ASCII|ANSI[_ ]?X3\.4-(?:1986|1968)|ISO646-US)\Z", regex.I)
+_ASCII_LABEL = regex.compile(
+    r"^(?:(?:US-)?ASCII|ANSI[_ ]?X3\.4-(?:1986|1968)|ISO646-US)\Z", regex.I
+)
 _EXTENDED_ASCII_LABEL = regex.compile(
     r"^(?:ISO[ -]?8859(?:-\d{1,2})?|Windows-\d{4}|UTF-?8|(?:KOI8|EUC)-[A-Z]{1,2}"
     r"|Big5|GBK|GB[ -]?18030(?:-20\d\d)?)\Z",
@@ -39,12 +42,40 @@ _GB18030_LABEL = regex.compile(r"^GB[ -]?18030(?:-20\d\d)?\Z", regex.I)
 # Bug 7656: bytes that make SpamAssassin guess Windows-1252 (ASCII, NBSP, (c), SHY, some
 # punctuation and Latin-1 letters).
 _W1252_GUESS_BYTES = frozenset(
-    [*range(0x00, 0x80), 0xA0, 0xA9, 0xAD, 0x82, 0x84, 0x85, *range(0x91, 0x98), 0x99,
-     *range(0xC0, 0xD7), *range(0xD8, 0xDF), *range(0xE0, 0xF7), *range(0xF8, 0xFF)]
+    [
+        *range(0x00, 0x80),
+        0xA0,
+        0xA9,
+        0xAD,
+        0x82,
+        0x84,
+        0x85,
+        *range(0x91, 0x98),
+        0x99,
+        *range(0xC0, 0xD7),
+        *range(0xD8, 0xDF),
+        *range(0xE0, 0xF7),
+        *range(0xF8, 0xFF),
+    ]
 )
 _MULTIBYTE = frozenset(
-    {"shift_jis", "cp932", "euc_jp", "gb2312", "gbk", "big5", "big5hkscs", "cp949", "cp950",
-     "euc_kr", "johab", "hz", "iso2022_jp", "iso2022_jp_1", "iso2022_kr"}
+    {
+        "shift_jis",
+        "cp932",
+        "euc_jp",
+        "gb2312",
+        "gbk",
+        "big5",
+        "big5hkscs",
+        "cp949",
+        "cp950",
+        "euc_kr",
+        "johab",
+        "hz",
+        "iso2022_jp",
+        "iso2022_jp_1",
+        "iso2022_kr",
+    }
 )
 
 
@@ -142,10 +173,21 @@ def _decode_declared(data: bytes, perl_name: str) -> str | None:
         try:
             return data.decode(codec)
         except UnicodeDecodeError as exc:
-            return codecs.getincrementaldecoder(codec)("ignore").decode(data[: exc.start], final=False)
+            return codecs.getincrementaldecoder(codec)("ignore").decode(
+                data[: exc.start], final=False
+            )
+    overrides = PERL_DECODE_OVERRIDES.get(perl_name)
+    if overrides is not None:
+        return _decode_with_overrides(data, codec, overrides)
     if codec in _MULTIBYTE:
-        # Encode drops an incomplete character at the very end instead of replacing it.
-        return codecs.getincrementaldecoder(codec)("replace").decode(data, final=False)
+        # Encode drops an incomplete character at the very end instead of replacing it, but
+        # a trailing byte that cannot start a character still becomes U+FFFD.
+        decoder = codecs.getincrementaldecoder(codec)("replace")
+        text = decoder.decode(data, final=False)
+        pending = decoder.getstate()[0]
+        if pending and not _is_char_prefix(pending, codec):
+            text += pending.decode(codec, "replace")
+        return text
     return data.decode(codec, "replace")
 
 
@@ -216,10 +258,8 @@ def normalize(data: bytes, declared: str, insist: bool) -> bytes:
             if perl_name is None and _GB18030_LABEL.match(declared):
                 perl_name = "cp936"
         if perl_name is not None and not (tried_utf8 and perl_name == "utf-8-strict"):
-            if insist:
-                text = _decode_declared(data, perl_name)
-            else:
-                text = _decode_strict(data, perl_name)
+            decode = _decode_declared if insist else _decode_strict
+            text = decode(data, perl_name)
     if text is None and not has_8bit:
         return data
     if text is None and all(b in _W1252_GUESS_BYTES for b in data):
@@ -227,6 +267,70 @@ def normalize(data: bytes, declared: str, insist: bool) -> bytes:
     if text is None:
         text = _decode_w1252(data)
     return text.encode("utf-8", "surrogatepass")
+
+
+def _decode_with_overrides(data: bytes, codec: str, overrides: dict[bytes, int]) -> str:
+    """Decode one character at a time, using Perl's mapping where it differs from Python's
+    (:mod:`._charset_overrides`): a two-byte character if the pair decodes, else one byte,
+    else U+FFFD; a valid lead byte cut off at the end is dropped, as Encode does."""
+    out: list[str] = []
+    i, n = 0, len(data)
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            out.append(chr(b))
+            i += 1
+            continue
+        if b == 0x8F and codec == "euc_jp" and i + 2 < n:
+            # JIS X 0212 three-byte characters (not in the two-byte override table)
+            try:
+                out.append(data[i : i + 3].decode(codec))
+                i += 3
+                continue
+            except UnicodeDecodeError:
+                pass
+        pair = data[i : i + 2]
+        if len(pair) == 2:
+            cp = overrides.get(pair)
+            if cp is not None and cp >= 0:
+                out.append(chr(cp))
+                i += 2
+                continue
+            if cp is None:
+                try:
+                    text = pair.decode(codec)
+                except UnicodeDecodeError:
+                    text = ""
+                if len(text) == 1:
+                    out.append(text)
+                    i += 2
+                    continue
+        single = data[i : i + 1]
+        cp = overrides.get(single)
+        if cp is not None:
+            out.append(chr(cp) if cp >= 0 else "\ufffd")
+        else:
+            try:
+                out.append(single.decode(codec))
+            except UnicodeDecodeError:
+                if i + 1 == n and _is_char_prefix(single, codec):
+                    break
+                out.append("\ufffd")
+        i += 1
+    return "".join(out)
+
+
+def _is_char_prefix(pending: bytes, codec: str) -> bool:
+    """True if some next byte would make ``pending`` a (longer) valid character."""
+    for nxt in range(0x21, 0x100):
+        try:
+            (pending + bytes((nxt,))).decode(codec)
+        except UnicodeDecodeError as exc:
+            if exc.start == 0 and exc.reason == "incomplete multibyte sequence":
+                return True
+            continue
+        return True
+    return False
 
 
 def _decode_strict(data: bytes, perl_name: str) -> str | None:

@@ -94,12 +94,12 @@ def decode_mime_words(body: bytes, lc_name: bytes) -> bytes:
             sections.append((bytearray(text), charset))
         last = charset
     out = bytearray()
-    for text, charset in sections:
+    for piece, charset in sections:
         label = _LANG_SUFFIX.sub(b"", charset)
         if not label:
-            out += text
+            out += piece
         else:
-            out += normalize(bytes(text), label.decode("ascii"), insist=True)
+            out += normalize(bytes(piece), label.decode("ascii"), insist=True)
     return bytes(out)
 
 

@@ -40,24 +40,49 @@ IP_ADDRESS = (
     rb"|(?:IPv6:|(?<![a-f0-9:]))(?:"
     rb"(?:(?:" + _H + rb":){6}|::(?:" + _H + rb":){0,5}|(?:" + _H + rb":){1,5}:"
     rb"|" + _H + rb"::(?:" + _H + rb":){1,4}|(?:" + _H + rb":){2}:(?:" + _H + rb":){1,3}"
-    rb"|(?:" + _H + rb":){3}:(?:" + _H + rb":){1,2}|(?:" + _H + rb":){4}:" + _H + rb":)"
-    + _IPV4 + rb"\." + _IPV4 + rb"\." + _IPV4 + rb"\." + _IPV4 +
-    rb"|(?:" + _H + rb":){7}" + _H +
-    rb"|:(?::" + _H + rb"){1,7}"
+    rb"|(?:"
+    + _H
+    + rb":){3}:(?:"
+    + _H
+    + rb":){1,2}|(?:"
+    + _H
+    + rb":){4}:"
+    + _H
+    + rb":)"
+    + _IPV4
+    + rb"\."
+    + _IPV4
+    + rb"\."
+    + _IPV4
+    + rb"\."
+    + _IPV4
+    + rb"|(?:"
+    + _H
+    + rb":){7}"
+    + _H
+    + rb"|:(?::"
+    + _H
+    + rb"){1,7}"
     rb"|(?:" + _H + rb":){1,7}:"
     rb"|" + _H + rb":(?::" + _H + rb"){1,6}"
     rb"|(?:" + _H + rb":){2}(?::" + _H + rb"){1,5}"
     rb"|(?:" + _H + rb":){3}(?::" + _H + rb"){1,4}"
     rb"|(?:" + _H + rb":){4}(?::" + _H + rb"){1,3}"
     rb"|(?:" + _H + rb":){5}(?::" + _H + rb"){1,2}"
-    rb"|(?:" + _H + rb":){6}:" + _H +
-    rb"|::)(?![a-f0-9:]))"
+    rb"|(?:" + _H + rb":){6}:" + _H + rb"|::)(?![a-f0-9:]))"
 )
 _IP_IN_VALUE = regex.compile(rb"(?<!\.)\b(" + IP_ADDRESS + rb")\b(?!\.)", regex.I)
-_ASCII_HOST_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:[]-")
+_ASCII_HOST_CHARS = frozenset(
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:[]-"
+)
 _LATIN1_HOST_CHARS = frozenset(
-    [*b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-     *range(0xC0, 0xD7), *range(0xD8, 0xDF), *range(0xE0, 0xF7), *range(0xF8, 0xFF)]
+    [
+        *b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+        *range(0xC0, 0xD7),
+        *range(0xD8, 0xDF),
+        *range(0xE0, 0xF7),
+        *range(0xF8, 0xFF),
+    ]
 )
 _ALT_FULLSTOPS = ("\u3002", "\uff0e", "\uff61")
 _LABEL = regex.compile(rb"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$")
@@ -80,10 +105,12 @@ class RegistryData:
         three_level_domains: ``util_rb_3tld`` entries.
     """
 
-    __slots__ = ("host_re", "host_after_at_re", "three_level", "tlds", "two_level")
+    __slots__ = ("host_after_at_re", "host_re", "three_level", "tlds", "two_level")
 
     def __init__(
-        self, valid_tlds: Iterable[str], two_level_domains: Iterable[str],
+        self,
+        valid_tlds: Iterable[str],
+        two_level_domains: Iterable[str],
         three_level_domains: Iterable[str],
     ) -> None:
         self.tlds = frozenset(t.lower() for t in valid_tlds)
@@ -95,7 +122,8 @@ class RegistryData:
             # RegistryBoundaries.pm new(): TLD at a boundary, not followed by more labels
             # (Perl's alternation order is hash order; the boundary checks make it irrelevant).
             alternation = b"|".join(
-                regex.escape(t.encode("ascii", "replace")) for t in sorted(self.tlds, key=len, reverse=True)
+                regex.escape(t.encode("ascii", "replace"))
+                for t in sorted(self.tlds, key=len, reverse=True)
             )
             tlds = rb"(?<![a-zA-Z0-9-])(?:" + alternation + rb")(?!(?:[a-zA-Z0-9-]|\.[a-zA-Z0-9]))"
         else:
@@ -106,9 +134,7 @@ class RegistryData:
 
 
 @lru_cache(maxsize=8)
-def _registry(
-    tlds: frozenset[str], two: frozenset[str], three: frozenset[str]
-) -> RegistryData:
+def _registry(tlds: frozenset[str], two: frozenset[str], three: frozenset[str]) -> RegistryData:
     return RegistryData(tlds, two, three)
 
 
@@ -202,12 +228,12 @@ def trim_domain(host: bytes, registry: RegistryData) -> bytes:
                     break
             elif b".".join(parts) in registry.three_level:
                 break
-        elif len(parts) == 4:
-            if parts[3] == b"us" and (
-                (parts[0] == b"pvt" and parts[1] == b"k12") or parts[0] in (b"ci", b"co")
-            ):
-                if parts[2] in _US_STATES:
-                    break
+        elif len(parts) == 4 and (
+            parts[3] == b"us"
+            and ((parts[0] == b"pvt" and parts[1] == b"k12") or parts[0] in (b"ci", b"co"))
+            and parts[2] in _US_STATES
+        ):
+            break
         hostname.append(parts.pop(0))
     if hostname:
         parts.insert(0, hostname.pop())

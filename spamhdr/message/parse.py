@@ -25,7 +25,13 @@ from dataclasses import dataclass
 
 import regex
 
-__all__ = ["MAX_HEADER_KEY_LENGTH", "MAX_HEADER_VALUE_LENGTH", "ParsedHeaders", "RawField", "parse_headers"]
+__all__ = [
+    "MAX_HEADER_KEY_LENGTH",
+    "MAX_HEADER_VALUE_LENGTH",
+    "ParsedHeaders",
+    "RawField",
+    "parse_headers",
+]
 
 MAX_HEADER_KEY_LENGTH = 256
 MAX_HEADER_VALUE_LENGTH = 8192

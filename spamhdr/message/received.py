@@ -22,7 +22,7 @@ import regex
 
 from spamhdr.message.hosts import IP_ADDRESS
 
-__all__ = ["SKIPPED", "ParseOutcome", "Relay", "ReceivedParser", "is_private_ip"]
+__all__ = ["SKIPPED", "ParseOutcome", "ReceivedParser", "Relay", "is_private_ip"]
 
 IP: Final = rb"(?i:" + IP_ADDRESS + rb")"
 _Q = rb"(?:0{1,4}:)"
@@ -39,7 +39,10 @@ LOCALHOST: Final = (
     rb"|" + _Q + rb"{4}(?::0{1,4}){0,2}:0{0,3}1|" + _Q + rb"{5}(?::0{1,4}){0,1}:0{0,3}1"
     rb"|" + _Q + rb"{6}:0{0,3}1)(?![a-f0-9:])))"
 )
-_PRIV4 = rb"(?:10|127|169\.254|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168|100\.(?:6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7]))"
+_PRIV4 = (
+    rb"(?:10|127|169\.254|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168"
+    rb"|100\.(?:6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7]))"
+)
 # Constants.pm IP_PRIVATE (flags /xi)
 _IP_PRIVATE = regex.compile(
     rb"^(?:" + _PRIV4 + rb"\..*"
@@ -84,9 +87,29 @@ class Relay:
         envfrom = self.envfrom if self.envfrom not in (None, b"", b"0") else b""
         assert envfrom is not None
         return b"".join(
-            (b"[ ip=", self.ip, b" rdns=", self.rdns, b" helo=", self.helo, b" by=", self.by,
-             b" ident=", self.ident, b" envfrom=", envfrom, b" intl=", b"1" if internal else b"0",
-             b" id=", self.id, b" auth=", self.auth, b" msa=", b"1" if msa else b"0", b" ]")
+            (
+                b"[ ip=",
+                self.ip,
+                b" rdns=",
+                self.rdns,
+                b" helo=",
+                self.helo,
+                b" by=",
+                self.by,
+                b" ident=",
+                self.ident,
+                b" envfrom=",
+                envfrom,
+                b" intl=",
+                b"1" if internal else b"0",
+                b" id=",
+                self.id,
+                b" auth=",
+                self.auth,
+                b" msa=",
+                b"1" if msa else b"0",
+                b" ]",
+            )
         )
 
 
@@ -130,7 +153,9 @@ _AUTH_GMAIL = _c(
     rb"\.(?:[0-6][0-9]\.){4}[0-6][0-9]"
 )
 _AUTH_GMAIL_TLS = _c(rb"\(version=([^ ]+) cipher=([^\)]+)\)")
-_AUTH_COURIER = _c(rb"^from .*?(?:\]\)|\)\]) \(AUTH: (LOGIN|PLAIN|DIGEST-MD5|CRAM-MD5) \S+(?:, .*?)?\) by ")
+_AUTH_COURIER = _c(
+    rb"^from .*?(?:\]\)|\)\]) \(AUTH: (LOGIN|PLAIN|DIGEST-MD5|CRAM-MD5) \S+(?:, .*?)?\) by "
+)
 _AUTH_SENDMAIL = _c(rb"^from .*?(?:\](?: \([^)]*\))?\)|\)\]) .*?\(.*?authenticated.*?\).*? by")
 _AUTH_GMX = _c(
     rb"from \S* \((?:HELO|EHLO) (\S*)\) \[(" + IP + rb")\] by (mail\.gmx\.(?:net|com)) \([^\)]+\) "
@@ -151,7 +176,9 @@ _AOL_IP = _c(rb"(" + IP + rb") by (\S+) \(" + IP + rb"\) with HTTP \(WebMailUI\)
 _SMTPSVC = _c(rb" SMTPSVC")
 _SMTPSVC_1 = _c(rb"^(\S*) \(\[(" + IP + rb")\][^\)]{0,40}\) by (\S+) with Microsoft SMTPSVC")
 _SMTPSVC_PICKUP = _c(rb"^mail pickup service by (\S+) with Microsoft SMTPSVC$")
-_MS_SERVER = _c(rb" with (?:Microsoft SMTP Server|mapi id) (?:\([^\)]+\) )?\d+\.\d+\.\d+\.\d+(?:$| )")
+_MS_SERVER = _c(
+    rb" with (?:Microsoft SMTP Server|mapi id) (?:\([^\)]+\) )?\d+\.\d+\.\d+\.\d+(?:$| )"
+)
 _MS_SERVER_1 = _c(rb"^(\S+) \(\[?(" + IP + rb")(?:%[A-Z0-9._~-]*)?\]?\) by (\S+) ")
 _XMAIL = _c(rb"\[XMail ")
 _XMAIL_1 = _c(rb"^(\S+) \((\[?" + IP + rb"\]?)(?::\d+)\) by (\S+)(?: \(\S+\))? with \[XMail")
@@ -191,9 +218,15 @@ _ATTBI_2 = _c(rb"^(\S+) \((\S+\.\S+)\[(" + IP + rb")\]\) by (\S+) ")
 _IDENT_AT_BRACKET = _c(rb"^(\S+) \((\S*)\@\[(" + IP + rb")\].*\) by (\S+) \(")
 _HOTMAIL = _c(rb"by (\S+\.hotmail\.msn\.com) ")
 _LEADING_IP = _c(rb"^(" + IP + rb") ")
-_QPSMTPD = _c(rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \((" + IP + rb")\) by (\S+) \(qpsmtpd/\S+\) with (?:ESMTP|SMTP)")
+_QPSMTPD = _c(
+    rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \(("
+    + IP
+    + rb")\) by (\S+) \(qpsmtpd/\S+\) with (?:ESMTP|SMTP)"
+)
 _LMTP = _c(rb"^(\S+) \(LHLO (\S*)\) \((" + IP + rb")\) by (\S+) with LMTP")
-_GMX = _c(rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \[(" + IP + rb")\] by (\S+) \([^\)]+\) with (?:ESMTP|SMTP)")
+_GMX = _c(
+    rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \[(" + IP + rb")\] by (\S+) \([^\)]+\) with (?:ESMTP|SMTP)"
+)
 _AOL_SMTPD = _c(rb"^(\S+) \(\[(" + IP + rb")\]\) by (\S+) via smtpd \(for \S+\) with SMTP\(")
 _QMAIL = _c(
     rb"^\S+( \((?:HELO|EHLO) \S*\))? \((\S+\@)?\[?" + IP + rb"\]?\)( \(envelope-sender <\S+>\))? "
@@ -204,7 +237,9 @@ _QMAIL_1 = _c(
     rb"( \(envelope-sender <\S+>\))? by (\S+)"
 )
 _QMAIL_2 = _c(
-    rb"^(\S+) \((?:HELO|EHLO) ([^ \(\)]*)\) \(\[?(" + IP + rb")\]?\)( \(envelope-sender <\S+>\))? by (\S+)"
+    rb"^(\S+) \((?:HELO|EHLO) ([^ \(\)]*)\) \(\[?("
+    + IP
+    + rb")\]?\)( \(envelope-sender <\S+>\))? by (\S+)"
 )
 _QMAIL_3 = _c(rb"^(\S+) \((\S*)\@\[?(" + IP + rb")\]?\)( \(envelope-sender <\S+>\))? by (\S+)")
 _QMAIL_4 = _c(rb"^(\S+) \(\[?(" + IP + rb")\]?\)( \(envelope-sender <\S+>\))? by (\S+)")
@@ -219,7 +254,9 @@ _MDAEMON_2 = _c(rb"^(\S+) \[\((" + IP + rb")\)\] by (\S+) \(" + IP + rb"\) ")
 _SENDMAIL_2 = _c(rb"^(\S+) \(\[(" + IP + rb")\]\) by (\S+) \(")
 _SENDMAIL_3 = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\).*? by (\S+)\b")
 _INTERNAP = _c(rb"^(\S+) \(\[(" + IP + rb")(?:[.:]\d+)?\]\).*? by (\S+) ")
-_SENDMAIL_4 = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\)(?: \(authenticated bits=\d+\))? by (\S+) \(")
+_SENDMAIL_4 = _c(
+    rb"^(\S+) \((\S+) \[(" + IP + rb")\]\)(?: \(authenticated bits=\d+\))? by (\S+) \("
+)
 _POP_FETCH = _c(rb"with (?:POP3|IMAP)")
 _QMAILISH_1 = _c(rb"^(\S+) \((?:HELO|EHLO) ([^\)]*)\) \((\S*@)?\[?(" + IP + rb")\]?\).* by (\S+) ")
 _QMAILISH_2 = _c(rb"^(\S+) \((\S*@)?\[?(" + IP + rb")\]?\).* by (\S+) ")
@@ -236,7 +273,9 @@ _INTERSCAN = _c(rb"^(" + IP + rb") by (\S+) \((?:SMTPL|InterScan)\b")
 _WITH_BSMTP = _c(rb" with BSMTP")
 _BSMTP = _c(rb"^\S+ by \S+ with BSMTP")
 _SPIKE = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\) by (\S+) with ")
-_YAHOO_PLAIN = _c(rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \((?:(\S+)\@)?(" + IP + rb").*?\) by (\S+) with ")
+_YAHOO_PLAIN = _c(
+    rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \((?:(\S+)\@)?(" + IP + rb").*?\) by (\S+) with "
+)
 _CGP_ACCOUNT = _c(rb"^\[(" + IP + rb")\] \((?:account \S+ )?(?:HELO|EHLO) (\S*)\) by (\S+) \(")
 _CGP = _c(rb" \(CommuniGate Pro")
 _CGP_VERIFIED = _c(rb"^(\S+) \(\[(" + IP + rb")\] verified\) by (\S+) \(")
@@ -327,7 +366,7 @@ class _Fields:
 class ReceivedParser:
     """``parse_received_line`` with a regex time limit for the few backtracking patterns."""
 
-    __slots__ = ("timeout", "timed_out")
+    __slots__ = ("timed_out", "timeout")
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
@@ -359,9 +398,7 @@ class ReceivedParser:
         f = _Fields()
         if m := _ID.search(s):
             f.id = m.group(1)
-        if m := _HELO_EQ.search(s):
-            f.helo = m.group(1)
-        elif m := _HELO_CMD.search(s):
+        if (m := _HELO_EQ.search(s)) or (m := _HELO_CMD.search(s)):
             f.helo = m.group(1)
         if m := _BY.search(s):
             f.by = m.group(1)
@@ -393,8 +430,11 @@ class ReceivedParser:
             self.timed_out = True
             return None
 
-    def _from_formats(self, s: bytes, f: _Fields) -> bool | _Skipped | None:  # noqa: C901, PLR0911, PLR0912, PLR0915
-        """The ``if (s/^from //)`` branch: True = enough, _Skipped = return 0, None = fall through."""
+    def _from_formats(self, s: bytes, f: _Fields) -> bool | _Skipped | None:
+        """The ``if (s/^from //)`` branch.
+
+        Returns True ("goto enough"), a ``_Skipped`` ("return 0") or None (fall through).
+        """
         if m := _ENVFROM.search(s):
             f.envfrom = m.group(1)
         if _SQUIRREL.search(s) and (m := _SQUIRREL_IP.search(s)):
@@ -465,10 +505,9 @@ class ReceivedParser:
             if m := _SCALIX_1.match(s):
                 f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
                 return True
-        elif _DOMINO.search(s):
-            if m := _DOMINO_1.match(s):
-                f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
-                return True
+        elif _DOMINO.search(s) and (m := _DOMINO_1.match(s)):
+            f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
+            return True
         if _WITH_HTTP.search(s) and (m := _HTTP_NUMERIC.match(s)):
             f.ip, f.by = m.group(1), m.group(2)
             return True
@@ -516,7 +555,12 @@ class ReceivedParser:
         if self._search(_QMAIL, s) is not None:
             if m := _QMAIL_1.match(s):
                 f.rdns, f.helo, f.ident, f.ip, f.by = (
-                    m.group(1), m.group(2), m.group(3), m.group(4), m.group(6))
+                    m.group(1),
+                    m.group(2),
+                    m.group(3),
+                    m.group(4),
+                    m.group(6),
+                )
             elif m := _QMAIL_2.match(s):
                 f.rdns, f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(5)
             elif m := _QMAIL_3.match(s):
@@ -724,7 +768,13 @@ def _find_auth(s: bytes) -> bytes:
 
 def _simta(s: bytes, f: _Fields) -> bool | None:
     if m := _SIMTA.match(s):
-        f.helo, f.rdns, f.ip, f.by, f.id = (m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
+        f.helo, f.rdns, f.ip, f.by, f.id = (
+            m.group(1),
+            m.group(2),
+            m.group(3),
+            m.group(4),
+            m.group(5),
+        )
         if f.rdns == b"unverified":
             f.rdns = b""
         return True

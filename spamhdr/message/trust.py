@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import regex
 
-from spamhdr.message.received import Relay, ReceivedParser, _Skipped
+from spamhdr.message.received import ReceivedParser, Relay, _Skipped
 
 __all__ = [
     "DEFAULT_ORIGINATING_IP_HEADERS",
@@ -72,7 +72,12 @@ class TrustConfig:
     three_level_domains: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        for name in ("trusted_networks", "internal_networks", "msa_networks", "originating_ip_headers"):
+        for name in (
+            "trusted_networks",
+            "internal_networks",
+            "msa_networks",
+            "originating_ip_headers",
+        ):
             if not isinstance(getattr(self, name), tuple):
                 object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in ("valid_tlds", "two_level_domains", "three_level_domains"):
@@ -133,7 +138,9 @@ class NetSet:
             self.problems.append(f"illegal IP address given: {spec!r}")
             return
         if len(self.entries) < 200 and any(_covers(old, net) for _, old in self.entries):
-            self.problems.append(f"cannot {'exclude' if exclude else 'include'} {spec} as it has already been declared")
+            self.problems.append(
+                f"cannot {'exclude' if exclude else 'include'} {spec}: already declared"
+            )
             return
         self.entries.append((exclude, net))
 
@@ -194,7 +201,11 @@ class TrustPath:
     timed_out: bool = False
 
     def relays_string(self, which: str) -> bytes:
-        """The ``X-Spam-Relays-<which>`` value (``trusted``/``untrusted``/``internal``/``external``)."""
+        """The ``X-Spam-Relays-<which>`` value.
+
+        Args:
+            which: ``trusted``, ``untrusted``, ``internal`` or ``external``.
+        """
         relays: tuple[PlacedRelay, ...] = getattr(self, which)
         return b" ".join(r.as_string() for r in relays)
 

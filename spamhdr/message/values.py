@@ -50,11 +50,20 @@ _NAME_WS = regex.compile(rb"\s+")
 _SINGLE_QUOTED = regex.compile(rb"^'(.*?)'$")
 _NON_WS = regex.compile(rb"\S")
 _RECEIVED_BEFORE = {
-    b"x-envelope-from": regex.compile(rb"^Received:.*?^X-Envelope-From:", regex.S | regex.M | regex.I),
-    b"envelope-sender": regex.compile(rb"^Received:.*?^Envelope-Sender:", regex.S | regex.M | regex.I),
+    b"x-envelope-from": regex.compile(
+        rb"^Received:.*?^X-Envelope-From:", regex.S | regex.M | regex.I
+    ),
+    b"envelope-sender": regex.compile(
+        rb"^Received:.*?^Envelope-Sender:", regex.S | regex.M | regex.I
+    ),
     b"return-path": regex.compile(rb"^Received:.*?^Return-Path:", regex.S | regex.M | regex.I),
 }
-_MESSAGEID_SOURCES = (b"x-message-id", b"resent-message-id", b"x-original-message-id", b"message-id")
+_MESSAGEID_SOURCES = (
+    b"x-message-id",
+    b"resent-message-id",
+    b"x-original-message-id",
+    b"message-id",
+)
 _METADATA_NAMES = (b"x-senderdomain", b"x-authordomain")
 
 
@@ -222,7 +231,9 @@ class SAMessage:
     def _get_header(self, lc_name: bytes, raw: bool) -> list[bytes]:
         """Node.pm ``get_header($name, $raw)`` in list context."""
         if raw:
-            return [_RAW_UNFOLD.sub(b" ", self._fields[i].raw) for i in self._index.get(lc_name, ())]
+            return [
+                _RAW_UNFOLD.sub(b" ", self._fields[i].raw) for i in self._index.get(lc_name, ())
+            ]
         return [v + b"\n" for v in self._decoded_values(lc_name)]
 
     def _raw_header(self, lc_name: bytes) -> list[bytes]:
@@ -340,10 +351,7 @@ class SAMessage:
 
     def _rcvd_range(self, start: int | None, end: int | None, raw: bool) -> list[bytes]:
         """``get_all_hdrs_in_rcvd_index_range(start, end, 1, 1, raw)``."""
-        if raw:
-            headers = self._pristine_fields()
-        else:
-            headers = _LINES.findall(b"".join(self._all_headers()))
+        headers = self._pristine_fields() if raw else _LINES.findall(b"".join(self._all_headers()))
         current = -1
         out: list[bytes] = []
         for header in headers:
@@ -403,9 +411,12 @@ class SAMessage:
             if envf is not None and (envf.find(b"@") > 0 or envf == b""):
                 return envf
         sender = self._first_addr("X-Sender")
-        if sender is not None and b"@" in sender:
-            if any(b"(fetchmail" in v for v in self.get_list("Received")):
-                return None
+        if (
+            sender is not None
+            and b"@" in sender
+            and any(b"(fetchmail" in v for v in self.get_list("Received"))
+        ):
+            return None
         all_text = self.get("ALL") or b""
         for header, lc_name in (
             ("X-Envelope-From", b"x-envelope-from"),
