@@ -48,8 +48,13 @@ _EVAL_ARG = re.compile(r"\s*(?:(['\"])(.*?)\1|([\d.:A-Za-z-]+?))\s*(?:,\s*|\Z)",
 _EVAL_CALL = re.compile(r"(\w+)\((.*?)\)\Z", re.S | re.ASCII)
 _PREFIX = "Mail::SpamAssassin::Plugin::"
 # Conf.pm TYPE_* codes of eval rule types (for "wrong rule type" checks).
-_TYPE_CODES = {"header_eval": 9, "rbl_eval": 19, "body_eval": 11, "rawbody_eval": 15,
-               "full_eval": 13}
+_TYPE_CODES = {
+    "header_eval": 9,
+    "rbl_eval": 19,
+    "body_eval": 11,
+    "rawbody_eval": 15,
+    "full_eval": 13,
+}
 _TYPE_NAMES = {9: "header", 11: "body", 13: "full", 15: "rawbody", 19: "header"}
 
 
@@ -115,9 +120,13 @@ def _compile_metas(
                 changed = True
     for name in sorted(pending):
         unsolved = [d for d in meta_deps[name] if d in pending]
-        _diag(state, state.defs[name], "unsolved-meta-dependency",
-              f"rules: excluding meta test {name}, unsolved meta dependencies: "
-              + ", ".join(unsolved))
+        _diag(
+            state,
+            state.defs[name],
+            "unsolved-meta-dependency",
+            f"rules: excluding meta test {name}, unsolved meta dependencies: "
+            + ", ".join(unsolved),
+        )
         trees[name] = Num(0)
         deps[name] = []
     return trees, deps, pending
@@ -159,8 +168,12 @@ def _check_eval(state: ParseState, definition: RuleDef) -> bool:
     assert definition.eval is not None
     match = _EVAL_CALL.match(definition.eval)
     if match is None or pack_eval_args(match.group(2)) is None:
-        _diag(state, definition, "eval-syntax-error",
-              f"syntax error for eval function {definition.name}: {definition.eval}")
+        _diag(
+            state,
+            definition,
+            "eval-syntax-error",
+            f"syntax error for eval function {definition.name}: {definition.eval}",
+        )
         return False
     if definition.type == "mimeheader":
         return True
@@ -171,17 +184,27 @@ def _check_eval(state: ParseState, definition: RuleDef) -> bool:
         table = PLUGIN_EVALS.get(package.removeprefix(_PREFIX))
         if table is not None and function in table:
             expected, known = table[function], True
-    if expected and expected != _TYPE_CODES[definition.type] and not (
-        expected == 11 and definition.type == "rawbody_eval"
+    if (
+        expected
+        and expected != _TYPE_CODES[definition.type]
+        and not (expected == 11 and definition.type == "rawbody_eval")
     ):
-        _diag(state, definition, "wrong-eval-type",
-              f"wrong rule type defined for {definition.name}, expected "
-              f"'{_TYPE_NAMES.get(expected, '?')}'")
+        _diag(
+            state,
+            definition,
+            "wrong-eval-type",
+            f"wrong rule type defined for {definition.name}, expected "
+            f"'{_TYPE_NAMES.get(expected, '?')}'",
+        )
         return False
     third_party = any(p.removeprefix(_PREFIX) not in PLUGIN_EVALS for p in state.plugins)
     if not known and not third_party:
-        _diag(state, definition, "unknown-eval",
-              f"rules: unknown eval '{function}' for {definition.name}")
+        _diag(
+            state,
+            definition,
+            "unknown-eval",
+            f"rules: unknown eval '{function}' for {definition.name}",
+        )
     return True
 
 
@@ -193,20 +216,31 @@ def _replaced(state: ParseState, definition: RuleDef) -> PerlRegex | None:
     original = f"(?aa){flags}{regex_.pattern}"
     start = str(state.settings.get("replace_start", "<"))
     end = str(state.settings.get("replace_end", ">"))
-    text = replace_tags(original, state.replace["tag"], state.replace["pre"],
-                        state.replace["inter"], state.replace["post"], start, end)
+    text = replace_tags(
+        original,
+        state.replace["tag"],
+        state.replace["pre"],
+        state.replace["inter"],
+        state.replace["post"],
+        start,
+        end,
+    )
     if text == original:
         return None
-    body = text[len("(?aa)") + len(flags):] if text.startswith("(?aa)" + flags) else text
+    body = text[len("(?aa)") + len(flags) :] if text.startswith("(?aa)" + flags) else text
     if definition.type != "header" and not state.lint:
         # ReplaceTags failures are info-level in SpamAssassin; body-like rules are
         # translated and compiled on first use (the expanded patterns are huge).
         return PerlRegex(body, regex_.flags)
     result = compile_perl_regex(text, strip_delimiters=False)
     if isinstance(result, RegexProblem):
-        _diag(state, definition, "replace-tags-failed",
-              f"replacetags: regexp compilation failed for {definition.name}: '{text}': "
-              f"{result.message}")
+        _diag(
+            state,
+            definition,
+            "replace-tags-failed",
+            f"replacetags: regexp compilation failed for {definition.name}: '{text}': "
+            f"{result.message}",
+        )
         return None
     # Keep pattern/flags separate: the "(?aa)(?flags)" prefix we put in front is dropped.
     return PerlRegex(body, regex_.flags, result.translated)

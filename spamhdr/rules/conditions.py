@@ -39,34 +39,113 @@ _CONF: Final = "Mail::SpamAssassin::Conf"
 
 #: Plugin modules shipped with SpamAssassin 4.0.1 (``Mail/SpamAssassin/Plugin/*.pm``).
 PLUGIN_MODULES: Final = frozenset(
-    "ASN AWL AccessDB AntiVirus AskDNS AuthRes AutoLearnThreshold Bayes BodyEval "
-    "BodyRuleBaseExtractor Check DCC DKIM DMARC DNSEval DecodeShortURLs ExtractText FreeMail "
-    "FromNameSpoof HTMLEval HTTPSMismatch HashBL HeaderEval ImageInfo MIMEEval MIMEHeader "
-    "OLEVBMacro OneLineBodyRuleType P595Body PDFInfo PhishTag Phishing Pyzor Razor2 "
-    "RelayCountry RelayEval ReplaceTags ResourceLimits Reuse Rule2XSBody SPF Shortcircuit "
-    "SpamCop Test TextCat TxRep URIDNSBL URIDetail URIEval URILocalBL VBounce WLBLEval "
-    "WelcomeListSubject".split()
+    [
+        "ASN",
+        "AWL",
+        "AccessDB",
+        "AntiVirus",
+        "AskDNS",
+        "AuthRes",
+        "AutoLearnThreshold",
+        "Bayes",
+        "BodyEval",
+        "BodyRuleBaseExtractor",
+        "Check",
+        "DCC",
+        "DKIM",
+        "DMARC",
+        "DNSEval",
+        "DecodeShortURLs",
+        "ExtractText",
+        "FreeMail",
+        "FromNameSpoof",
+        "HTMLEval",
+        "HTTPSMismatch",
+        "HashBL",
+        "HeaderEval",
+        "ImageInfo",
+        "MIMEEval",
+        "MIMEHeader",
+        "OLEVBMacro",
+        "OneLineBodyRuleType",
+        "P595Body",
+        "PDFInfo",
+        "PhishTag",
+        "Phishing",
+        "Pyzor",
+        "Razor2",
+        "RelayCountry",
+        "RelayEval",
+        "ReplaceTags",
+        "ResourceLimits",
+        "Reuse",
+        "Rule2XSBody",
+        "SPF",
+        "Shortcircuit",
+        "SpamCop",
+        "Test",
+        "TextCat",
+        "TxRep",
+        "URIDNSBL",
+        "URIDetail",
+        "URIEval",
+        "URILocalBL",
+        "VBounce",
+        "WLBLEval",
+        "WelcomeListSubject",
+    ]
 )
 
 #: Functions of ``Mail::SpamAssassin::Conf`` usable in ``can()`` (Conf.pm ~5493–5518).
 CONF_FUNCTIONS: Final = frozenset(
-    """feature_originating_ip_headers feature_dns_local_ports_permit_avoid
-    feature_bayes_auto_learn_on_error feature_uri_host_listed feature_yesno_takes_args
-    feature_bug6558_free feature_edns feature_dns_query_restriction feature_registryboundaries
-    feature_geodb feature_dns_block_rule feature_compile_regexp feature_meta_rules_matching
-    feature_subjprefix feature_bayes_stopwords feature_get_host feature_blocklist_welcomelist
-    feature_welcomelist_blocklist feature_header_address_parser feature_local_tests_only
-    feature_header_first_last feature_header_match_many feature_capture_rules
-    has_tflags_nosubject has_tflags_nolog perl_min_version_5010000""".split()
+    [
+        "feature_originating_ip_headers",
+        "feature_dns_local_ports_permit_avoid",
+        "feature_bayes_auto_learn_on_error",
+        "feature_uri_host_listed",
+        "feature_yesno_takes_args",
+        "feature_bug6558_free",
+        "feature_edns",
+        "feature_dns_query_restriction",
+        "feature_registryboundaries",
+        "feature_geodb",
+        "feature_dns_block_rule",
+        "feature_compile_regexp",
+        "feature_meta_rules_matching",
+        "feature_subjprefix",
+        "feature_bayes_stopwords",
+        "feature_get_host",
+        "feature_blocklist_welcomelist",
+        "feature_welcomelist_blocklist",
+        "feature_header_address_parser",
+        "feature_local_tests_only",
+        "feature_header_first_last",
+        "feature_header_match_many",
+        "feature_capture_rules",
+        "has_tflags_nosubject",
+        "has_tflags_nolog",
+        "perl_min_version_5010000",
+    ]
 )
 
 #: ``has_*`` functions per plugin module (``grep '^sub has_' Plugin/*.pm``).
 PLUGIN_FUNCTIONS: Final[dict[str, frozenset[str]]] = {
     "HashBL": frozenset(
-        """has_hashbl_bodyre has_hashbl_bodyre_num has_hashbl_emails has_hashbl_uris
-        has_hashbl_ignore has_hashbl_email_regex has_hashbl_email_welcomelist
-        has_hashbl_email_whitelist has_hashbl_tag has_hashbl_sha256 has_hashbl_attachments
-        has_hashbl_email_domain has_hashbl_email_domain_alias""".split()
+        [
+            "has_hashbl_bodyre",
+            "has_hashbl_bodyre_num",
+            "has_hashbl_emails",
+            "has_hashbl_uris",
+            "has_hashbl_ignore",
+            "has_hashbl_email_regex",
+            "has_hashbl_email_welcomelist",
+            "has_hashbl_email_whitelist",
+            "has_hashbl_tag",
+            "has_hashbl_sha256",
+            "has_hashbl_attachments",
+            "has_hashbl_email_domain",
+            "has_hashbl_email_domain_alias",
+        ]
     ),
     "URIDetail": frozenset({"has_host_key"}),
     "OLEVBMacro": frozenset(
@@ -76,16 +155,36 @@ PLUGIN_FUNCTIONS: Final[dict[str, frozenset[str]]] = {
     "Razor2": frozenset({"has_fork"}),
     "DNSEval": frozenset({"has_tflags_domains_only", "has_tflags_ips_only"}),
     "DecodeShortURLs": frozenset(
-        """has_short_url has_autoclean has_short_url_code has_user_agent has_get has_clear
-        has_timeout has_max_redirections has_short_url_redir""".split()
+        [
+            "has_short_url",
+            "has_autoclean",
+            "has_short_url_code",
+            "has_user_agent",
+            "has_get",
+            "has_clear",
+            "has_timeout",
+            "has_max_redirections",
+            "has_short_url_redir",
+        ]
     ),
     "MIMEHeader": frozenset(
-        """has_all_header has_tflags_range has_tflags_concat has_tflags_multiple
-        has_capture_rules""".split()
+        [
+            "has_all_header",
+            "has_tflags_range",
+            "has_tflags_concat",
+            "has_tflags_multiple",
+            "has_capture_rules",
+        ]
     ),
     "URIDNSBL": frozenset(
-        """has_tflags_domains_only has_subtest_for_ranges has_uridnsbl_for_a has_uridnsbl_a_ns
-        has_tflags_notrim has_uridnsbl_skip_mailto""".split()
+        [
+            "has_tflags_domains_only",
+            "has_subtest_for_ranges",
+            "has_uridnsbl_for_a",
+            "has_uridnsbl_a_ns",
+            "has_tflags_notrim",
+            "has_uridnsbl_skip_mailto",
+        ]
     ),
     "AskDNS": frozenset({"has_tag_header"}),
     "ASN": frozenset(
@@ -95,7 +194,11 @@ PLUGIN_FUNCTIONS: Final[dict[str, frozenset[str]]] = {
     "BodyEval": frozenset({"has_check_body_length", "has_plaintext_body_sig_ratio"}),
     "DKIM": frozenset({"has_arc"}),
     "MIMEEval": frozenset(
-        {"has_check_for_ascii_text_illegal", "has_check_abundant_unicode_ratio", "has_check_qp_ratio"}
+        {
+            "has_check_for_ascii_text_illegal",
+            "has_check_abundant_unicode_ratio",
+            "has_check_qp_ratio",
+        }
     ),
 }
 

@@ -101,8 +101,15 @@ _SIMPLE_LISTS = (
     "util_rb_3tld",
 )
 _TYPED = frozenset(
-    (*_SIMPLE_LISTS, "required_score", "envelope_sender_header", "report_safe",
-     "headers_spam", "headers_ham", "rewrite_header")
+    (
+        *_SIMPLE_LISTS,
+        "required_score",
+        "envelope_sender_header",
+        "report_safe",
+        "headers_spam",
+        "headers_ham",
+        "rewrite_header",
+    )
 )
 
 
@@ -118,7 +125,10 @@ def settings_from(raw: Mapping[str, object]) -> dict[str, Any]:
     """Typed Config fields from the parser's raw settings table."""
     from spamhdr.rules.settings import DEFAULT_HEADERS
 
-    fields: dict[str, Any] = {name: tuple(raw.get(name, ()) or ()) for name in _SIMPLE_LISTS}  # type: ignore[call-overload]
+    fields: dict[str, Any] = {}
+    for name in _SIMPLE_LISTS:
+        value = raw.get(name)
+        fields[name] = tuple(value) if isinstance(value, list) else ()
     required = raw.get("required_score", 5.0)
     fields["required_score"] = float(required) if isinstance(required, int | float) else 5.0
     sender = raw.get("envelope_sender_header")
@@ -127,9 +137,13 @@ def settings_from(raw: Mapping[str, object]) -> dict[str, Any]:
     fields["report_safe"] = safe if isinstance(safe, int) else 1
     for which in ("spam", "ham"):
         headers = raw.get(f"headers_{which}")
-        fields[f"headers_{which}"] = tuple(headers) if isinstance(headers, list) else DEFAULT_HEADERS
+        fields[f"headers_{which}"] = (
+            tuple(headers) if isinstance(headers, list) else DEFAULT_HEADERS
+        )
     rewrite = raw.get("rewrite_header")
-    fields["rewrite_header"] = MappingProxyType(dict(rewrite)) if isinstance(rewrite, dict) else _EMPTY
+    fields["rewrite_header"] = (
+        MappingProxyType(dict(rewrite)) if isinstance(rewrite, dict) else _EMPTY
+    )
     fields["settings"] = MappingProxyType(
         {k: _freeze(v) for k, v in raw.items() if k not in _TYPED}
     )

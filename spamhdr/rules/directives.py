@@ -121,8 +121,18 @@ def _regex_rule(state: ParseState, key: str, value: str, col: int) -> None:
             state.report("invalid-value", f"invalid '{key}' value")
             return
         if _check_name(state, name, col):
-            add_test(state, RuleDef(name, f"{key}_eval", rest, state.file, state.line,
-                                    operator="eval", eval=evaluated.group(1)))
+            add_test(
+                state,
+                RuleDef(
+                    name,
+                    f"{key}_eval",
+                    rest,
+                    state.file,
+                    state.line,
+                    operator="eval",
+                    eval=evaluated.group(1),
+                ),
+            )
         return
     if not _check_name(state, name, col):
         return
@@ -146,18 +156,34 @@ def _header(state: ParseState, key: str, value: str, col: int) -> None:
             return
         kind = "rbl_eval" if re.match(r"check_(?:rbl|dns)", function) else "header_eval"
         if _check_name(state, name, col):
-            add_test(state, RuleDef(name, kind, function, state.file, state.line,
-                                    operator="eval", eval=function))
+            add_test(
+                state,
+                RuleDef(
+                    name, kind, function, state.file, state.line, operator="eval", eval=function
+                ),
+            )
         return
     if not _check_name(state, name, col):
         return
     if rest.startswith("exists:"):
         header = rest[7:]
         if not _EXISTS_HDR.match(header):
-            state.report("invalid-head-test", f"invalid head test {name} header: {header}", rest_col)
+            state.report(
+                "invalid-head-test", f"invalid head test {name} header: {header}", rest_col
+            )
             return
-        add_test(state, RuleDef(name, "header", rest, state.file, state.line,
-                                header=header.removesuffix(":"), operator="exists"))
+        add_test(
+            state,
+            RuleDef(
+                name,
+                "header",
+                rest,
+                state.file,
+                state.line,
+                header=header.removesuffix(":"),
+                operator="exists",
+            ),
+        )
         return
     match = _HEAD_TEST.match(rest)
     if match is None:
@@ -165,8 +191,11 @@ def _header(state: ParseState, key: str, value: str, col: int) -> None:
         return
     spec, operator, pattern = match.group(1).removesuffix(":"), match.group(2), match.group(3)
     if _BAD_MODIFIER.search(spec):
-        state.report("invalid-header-modifier", f"invalid header modifier for {name}: {spec}",
-                     rest_col + spec.find(":") + 1)
+        state.report(
+            "invalid-header-modifier",
+            f"invalid header modifier for {name}: {spec}",
+            rest_col + spec.find(":") + 1,
+        )
         return
     if_unset = None
     unset = _IF_UNSET.search(pattern)
@@ -178,9 +207,21 @@ def _header(state: ParseState, key: str, value: str, col: int) -> None:
     if compiled is None:
         return
     header, *modifiers = spec.split(":")
-    add_test(state, RuleDef(name, "header", rest, state.file, state.line, header=header,
-                            modifiers=tuple(modifiers), operator=operator, regex=compiled,
-                            if_unset=if_unset))
+    add_test(
+        state,
+        RuleDef(
+            name,
+            "header",
+            rest,
+            state.file,
+            state.line,
+            header=header,
+            modifiers=tuple(modifiers),
+            operator=operator,
+            regex=compiled,
+            if_unset=if_unset,
+        ),
+    )
 
 
 def _meta(state: ParseState, key: str, value: str, col: int) -> None:
@@ -226,9 +267,22 @@ def _mimeheader(state: ParseState, key: str, value: str, col: int) -> None:
     if name in state.defs and state.defs[name].type == "mimeheader":
         return  # MIMEHeader does not re-register an existing eval function
     header, *modifiers = spec.split(":")
-    add_test(state, RuleDef(name, "mimeheader", rest, state.file, state.line, header=header,
-                            modifiers=tuple(modifiers), operator=operator, regex=compiled,
-                            if_unset=if_unset, eval=f"_mimeheader_eval_{name}()"))
+    add_test(
+        state,
+        RuleDef(
+            name,
+            "mimeheader",
+            rest,
+            state.file,
+            state.line,
+            header=header,
+            modifiers=tuple(modifiers),
+            operator=operator,
+            regex=compiled,
+            if_unset=if_unset,
+            eval=f"_mimeheader_eval_{name}()",
+        ),
+    )
 
 
 def _reuse(state: ParseState, key: str, value: str, col: int) -> None:
@@ -260,8 +314,18 @@ def _named_body_eval(function: str) -> Handler:
             state.report("missing-value", f"missing '{key}' value")
             return
         if _check_name(state, parts[0], col):
-            add_test(state, RuleDef(parts[0], "body_eval", function, state.file, state.line,
-                                    operator="eval", eval=function))
+            add_test(
+                state,
+                RuleDef(
+                    parts[0],
+                    "body_eval",
+                    function,
+                    state.file,
+                    state.line,
+                    operator="eval",
+                    eval=function,
+                ),
+            )
 
     return handler
 

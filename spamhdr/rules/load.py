@@ -13,8 +13,8 @@ File order (``SpamAssassin.pm init``, spec §1): site ``*.pre``, rules ``*.pre``
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from spamhdr.options import DEFAULT_OPTIONS, Options
@@ -49,8 +49,9 @@ class FileReader:
         self.stats: list[tuple[str, int, int]] = []  # (path, size, mtime_ns) for caching
 
     def _problem(self, path: str, kind: str, message: str) -> SourceFile:
-        diag = Diagnostic(path, 0, None, "warning" if kind == "unreadable-file" else "error",
-                          kind, message)
+        diag = Diagnostic(
+            path, 0, None, "warning" if kind == "unreadable-file" else "error", kind, message
+        )
         return SourceFile(path, None, diag)
 
     def read_file(self, path: str) -> list[SourceFile]:
@@ -95,8 +96,9 @@ class FileReader:
     def include(self, path: str) -> list[SourceFile]:
         path = os.path.expanduser(path)
         if path in self.seen:
-            diag = Diagnostic(path, 0, None, "warning", "include-loop",
-                              f"skipping already read file: {path}")
+            diag = Diagnostic(
+                path, 0, None, "warning", "include-loop", f"skipping already read file: {path}"
+            )
             return [SourceFile(path, None, diag)]
         return self.read(path, "cf")
 
@@ -114,8 +116,13 @@ def _sources(paths: RulePaths, reader: FileReader) -> list[SourceFile]:
     for extra in paths.extra_files:
         found = reader.read(str(extra), "cf")
         if not found and not os.path.exists(extra):
-            found = [reader._problem(str(extra), "unreadable-file", f'cannot open "{extra}": '
-                                     "No such file or directory")]
+            found = [
+                reader._problem(
+                    str(extra),
+                    "unreadable-file",
+                    f'cannot open "{extra}": No such file or directory',
+                )
+            ]
         sources += found
     if paths.prefs is not None:
         sources += reader.read(str(paths.prefs), "cf")
@@ -161,8 +168,14 @@ def load_config(
     config = compile_config(state)
     if not config.util_rb_tld:
         # RegistryBoundaries.pm warns (plain warn, not a lint issue) when no TLDs are known.
-        no_tlds = Diagnostic("(config)", 0, None, "warning", "no-tlds",
-                             "registryboundaries: no tlds defined, need to run sa-update")
+        no_tlds = Diagnostic(
+            "(config)",
+            0,
+            None,
+            "warning",
+            "no-tlds",
+            "registryboundaries: no tlds defined, need to run sa-update",
+        )
         config = replace(config, diagnostics=(*config.diagnostics, no_tlds))
     return config
 
@@ -187,8 +200,13 @@ def parse_text(
     sources = [SourceFile("(plugins)", prefix)] if prefix else []
     sources.append(SourceFile(name, text))
     state = parse_sources(
-        sources, lambda _path: [], handlers=HANDLERS, fallback=find_handler, lang=lang,
-        options=options, lint=lint,
+        sources,
+        lambda _path: [],
+        handlers=HANDLERS,
+        fallback=find_handler,
+        lang=lang,
+        options=options,
+        lint=lint,
     )
     return compile_config(state)
 

@@ -34,6 +34,7 @@ __all__ = [
     "META_LEXER",
     "RULES_MATCHING_RE",
     "Binary",
+    "Call",
     "Chain",
     "Empty",
     "MetaExpr",
@@ -41,7 +42,6 @@ __all__ = [
     "Name",
     "Num",
     "Str",
-    "Call",
     "Ternary",
     "Unary",
     "compile_meta",
@@ -145,7 +145,8 @@ MetaExpr = Num | Str | Name | Empty | Call | Unary | Binary | Chain | Ternary
 
 
 def tokenize_meta(text: str) -> list[str]:
-    """Tokens of ``text`` as SpamAssassin's global-match lexer finds them (unknown chars dropped)."""
+    """Tokens of ``text`` as SpamAssassin's global-match lexer finds them (unknown chars
+    are dropped)."""
     return META_LEXER.findall(text)
 
 
@@ -159,8 +160,7 @@ def expand_rules_matching(text: str, meta_name: str, scored_names: Sequence[str]
     def expand(match: re.Match[str]) -> str:
         glob = match.group(1)
         pattern = re.compile(
-            "".join(".*?" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
-            + r"\Z"
+            "".join(".*?" if c == "*" else "." if c == "?" else re.escape(c) for c in glob) + r"\Z"
         )
         found = sorted(n for n in scored_names if n != meta_name and pattern.match(n))
         return f" ({'+'.join(found) if found else '0'}) "

@@ -125,7 +125,9 @@ def _sources_items(sources: Sequence[SourceFile], state: ParseState) -> Iterator
             yield from _file_items(source, state)
 
 
-def _include_items(current: str, included: Sequence[SourceFile], state: ParseState) -> Iterator[_Item]:
+def _include_items(
+    current: str, included: Sequence[SourceFile], state: ParseState
+) -> Iterator[_Item]:
     yield ("end", current, 0, "")
     yield from _sources_items(included, state)
     yield ("start", current, 0, "")

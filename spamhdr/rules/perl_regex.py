@@ -13,7 +13,8 @@ Steps, as ``Util.pm compile_regexp`` (spec/sa-rules.md §3.3) and Perl's ``qr/(?
    nested quantifiers, bad back-references, …: with ``use warnings`` any non-deprecation
    warning is fatal in SpamAssassin) and rewriting what ``regex`` lacks or reads differently:
 
-   * ``\\e`` → ``\\x1b``; ``\\Z`` → ``(?=\\n?\\Z)``; ``\\z`` → ``\\Z`` (Perl \\Z allows a final \\n);
+   * ``\\e`` → ``\\x1b``; ``\\Z`` → ``(?=\\n?\\Z)`` (Perl's \\Z allows a final \\n);
+     ``\\z`` → ``\\Z``;
    * ``\\h \\H \\v \\V \\R \\N`` → explicit byte classes (Python's ``\\v`` is one byte);
    * ``\\x{…}``, ``\\o{…}``, octal, ``\\cX`` → ``\\xHH`` (code points > 0xFF can never match
      octets: ``(?!)``); ``\\g{-1}``/``\\k<n>`` → absolute/named references;
@@ -49,7 +50,22 @@ __all__ = [
 _ESCAPES_OUTSIDE: Final = frozenset("aAbBcdDeEfgGhHkKnNoprRsStvVwWxXzZ") - {"E"}
 _ESCAPES_INSIDE: Final = frozenset("abcdDefhHnNoprsStvVwWx")
 _POSIX_NAMES: Final = frozenset(
-    "alpha alnum ascii blank cntrl digit graph lower print punct space upper word xdigit".split()
+    [
+        "alpha",
+        "alnum",
+        "ascii",
+        "blank",
+        "cntrl",
+        "digit",
+        "graph",
+        "lower",
+        "print",
+        "punct",
+        "space",
+        "upper",
+        "word",
+        "xdigit",
+    ]
 )
 _H_CLASS: Final = "\\t\\x20\\xa0"  # Perl \h on octets: tab, space, NBSP (not restricted by /aa)
 _V_CLASS: Final = "\\n\\x0b\\x0c\\r\\x85"  # Perl \v on octets
@@ -250,7 +266,8 @@ def _marked(full: str, pos: int, what: str) -> str:
 
 
 def _from_regex_error(full: str, tr: _Translator, exc: regex.error) -> RegexProblem:
-    pos = tr.original_position(exc.pos if exc.pos is not None else len(tr.output()))
+    where: int | None = getattr(exc, "pos", None)
+    pos = tr.original_position(where if where is not None else len(tr.output()))
     msg = str(exc.msg if hasattr(exc, "msg") else exc)
     perl = {
         "multiple repeat": "Nested quantifiers",
@@ -372,7 +389,9 @@ class _Translator:
         ch = text[start]
         if ch == "{":
             match = _QUANT_RE.match(text, start)
-            is_quant = match is not None and (match.group(1) != "" or match.group(3) not in ("", None))
+            is_quant = match is not None and (
+                match.group(1) != "" or match.group(3) not in ("", None)
+            )
             if not is_quant:
                 if self.last == "start":
                     self.literal(ord("{"), start)
@@ -472,7 +491,8 @@ class _Translator:
             return self.error(here, "Sequence (?... not terminated")
         if "n" in on or caret:
             return RegexProblem(
-                "unsupported-regexp", _marked(self.text, here, "spamhdr cannot translate (?^ / (?n"),
+                "unsupported-regexp",
+                _marked(self.text, here, "spamhdr cannot translate (?^ / (?n"),
                 start,
             )
         mode = [False, False] if caret else list(inherited)
@@ -571,9 +591,13 @@ class _Translator:
             assert match is not None
             digits = match.group(0)
             self.i += len(digits)
-            if len(digits) < 2 and self.i < len(text) and text[self.i] not in "0123456789abcdefABCDEF":
+            if (
+                len(digits) < 2
+                and self.i < len(text)
+                and text[self.i] not in "0123456789abcdefABCDEF"
+            ):
                 nxt = text[self.i]
-                if not digits and nxt.isalnum() or (digits and nxt.isalnum()):
+                if (not digits and nxt.isalnum()) or (digits and nxt.isalnum()):
                     return self.error(
                         start + 2,
                         f"Non-hex character '{nxt}' terminates \\x early.  "
@@ -707,7 +731,8 @@ class _Translator:
                 kind, name = match.group(1), match.group(3)
                 if kind != ":":
                     return self.error(
-                        i + match.end(), f"POSIX syntax [{kind} {kind}] is reserved for future extensions"
+                        i + match.end(),
+                        f"POSIX syntax [{kind} {kind}] is reserved for future extensions",
                     )
                 if name not in _POSIX_NAMES:
                     return self.error(i + match.end(), f"POSIX class [:{name}:] unknown")
@@ -715,7 +740,12 @@ class _Translator:
                 prev_literal, prev_class = None, match.group(0)
                 i += match.end()
                 continue
-            if ch == "-" and (prev_literal is not None or prev_class is not None) and i + 1 < len(text) and text[i + 1] != "]":
+            if (
+                ch == "-"
+                and (prev_literal is not None or prev_class is not None)
+                and i + 1 < len(text)
+                and text[i + 1] != "]"
+            ):
                 if prev_class is not None:
                     return self.error(i + 1, f'False [] range "{prev_class}-"')
                 assert prev_literal is not None
@@ -809,7 +839,9 @@ class _Translator:
                 "unsupported-regexp", _marked(text, i + 2, f"spamhdr cannot translate \\{esc}"), i
             )
         if esc.isascii() and esc.isalpha():
-            return self.error(i + 2, f"Unrecognized escape \\{esc} in character class passed through")
+            return self.error(
+                i + 2, f"Unrecognized escape \\{esc} in character class passed through"
+            )
         return ("code", ord(esc), i + 2)
 
 
@@ -874,7 +906,9 @@ def _check_lookbehind(text: str, start: int) -> RegexProblem | None:
     unbounded = re.search(r"(?<!\\)[*+]|\{\d+,\}", body)
     if unbounded:
         return RegexProblem(
-            "invalid-regexp", f"Lookbehind longer than 255 not implemented in regex m/{text}/", start
+            "invalid-regexp",
+            f"Lookbehind longer than 255 not implemented in regex m/{text}/",
+            start,
         )
     width = _fixed_width(body)
     if width is None:

@@ -15,7 +15,7 @@ the same way (as ``regex`` patterns).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import regex
 
@@ -23,6 +23,20 @@ __all__ = ["replace_tags"]
 
 _SPLIT = regex.compile(r"(<[^<>]+>)")
 _HAS_TAG = regex.compile(r"<[^>]+>")
+
+
+def _around(before: str, after: str) -> Callable[[regex.Match[str]], str]:
+    def wrap(match: regex.Match[str]) -> str:
+        return before + match.group(0) + after
+
+    return wrap
+
+
+def _constant(text: str) -> Callable[[regex.Match[str]], str]:
+    def constant(_match: regex.Match[str]) -> str:
+        return text  # literal: Perl does not re-interpolate the replacement variable
+
+    return constant
 
 
 def _perl_true(text: str | None) -> bool:
@@ -39,9 +53,7 @@ def replace_tags(
     end: str = ">",
 ) -> str:
     """Return ``text`` with ReplaceTags applied (see the module docstring)."""
-    marker = {
-        kind: regex.compile(f"{start}{kind} (.+?){end}") for kind in ("pre", "post", "inter")
-    }
+    marker = {kind: regex.compile(f"{start}{kind} (.+?){end}") for kind in ("pre", "post", "inter")}
     tag_re = regex.compile(f"{start}(.+?){end}")
     again = True
     passes = 0
@@ -62,10 +74,10 @@ def replace_tags(
         inter_text = inter.get(names["inter"] or "") if names["inter"] else None
         if _perl_true(pre_text):
             assert pre_text is not None
-            pieces = [tag_re.sub(lambda m: pre_text + m.group(0), p, count=1) for p in pieces]
+            pieces = [tag_re.sub(_around(pre_text, ""), p, count=1) for p in pieces]
         if _perl_true(post_text):
             assert post_text is not None
-            pieces = [tag_re.sub(lambda m: m.group(0) + post_text, p) for p in pieces]
+            pieces = [tag_re.sub(_around("", post_text), p) for p in pieces]
         if _perl_true(inter_text):
             assert inter_text is not None
             # s{^$}{$inter}: "^$" also matches a lone "\n" (before the final newline).
@@ -83,7 +95,7 @@ def replace_tags(
                 name_re = regex.compile(f"{start}{name}{end}")
             except regex.error:
                 name_re = regex.compile(regex.escape(f"{start}{name}{end}"))
-            pieces[index] = name_re.sub(lambda _m: replacement, piece)
+            pieces[index] = name_re.sub(_constant(replacement), piece)
             if not again and _HAS_TAG.search(replacement):
                 again = True
         text = "".join(pieces)

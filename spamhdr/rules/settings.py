@@ -22,7 +22,9 @@ __all__ = ["DEFAULT_HEADERS", "SETTING_HANDLERS", "typed_handler"]
 
 _WS: Final = re.compile(r"\s+")
 #: Conf.pm new(): the X-Spam-Checker-Version header is always there.
-DEFAULT_HEADERS: Final = (("Checker-Version", "SpamAssassin _VERSION_ (_SUBVERSION_) on _HOSTNAME_"),)
+DEFAULT_HEADERS: Final = (
+    ("Checker-Version", "SpamAssassin _VERSION_ (_SUBVERSION_) on _HOSTNAME_"),
+)
 
 
 def _headers(state: ParseState, which: str) -> list[tuple[str, str]]:
@@ -39,7 +41,9 @@ def _unescape_header(text: str) -> str:
     if re.match(r'".*"\Z', text, re.S):
         text = text[1:-1]
     pieces = (text + "\n").split("\\\\")
-    cleaned = [re.sub(r"\\.", "", p.replace("\\t", "\t").replace("\\n", "\n"), flags=re.S) for p in pieces]
+    cleaned = [
+        re.sub(r"\\.", "", p.replace("\\t", "\t").replace("\\n", "\n"), flags=re.S) for p in pieces
+    ]
     return "\\".join(cleaned)[:-1]
 
 

@@ -96,7 +96,7 @@ def test_header_and_meta_rules_equal(config: Config, oracle: dict[str, Any]) -> 
             problems.append(f"{name}: missing")
             continue
 
-        def differ(field: str, ours: object, theirs: object) -> None:
+        def differ(field: str, ours: object, theirs: object, name: str = name) -> None:
             if ours != theirs:
                 problems.append(f"{name}: {field}: ours {ours!r} != SpamAssassin {theirs!r}")
 
@@ -155,7 +155,7 @@ def test_every_stock_header_regex_compiles(config: Config) -> None:
             continue
         assert rule.regex is not None
         try:
-            rule.regex.compiled
+            assert rule.regex.compiled is not None
         except Exception as exc:  # a failure here is the bug we look for
             failures.append(f"{rule.name}: {exc}")
     assert not failures

@@ -18,12 +18,37 @@ from spamhdr.rules import RulePaths, load_config, parse_text
 
 FIXTURES = Path(__file__).parent / "rules"
 # The plugins Debian's default .pre files load (spec §1), so eval functions resolve.
-DEBIAN_PLUGINS = (
-    "URIDNSBL SPF Rule2XSBody Pyzor Razor2 SpamCop AutoLearnThreshold WelcomeListSubject "
-    "MIMEHeader ReplaceTags DKIM Check HTTPSMismatch URIDetail Bayes BodyEval DNSEval "
-    "HTMLEval HeaderEval MIMEEval RelayEval URIEval WLBLEval VBounce ImageInfo FreeMail "
-    "AskDNS HashBL DMARC"
-).split()
+DEBIAN_PLUGINS = [
+    "URIDNSBL",
+    "SPF",
+    "Rule2XSBody",
+    "Pyzor",
+    "Razor2",
+    "SpamCop",
+    "AutoLearnThreshold",
+    "WelcomeListSubject",
+    "MIMEHeader",
+    "ReplaceTags",
+    "DKIM",
+    "Check",
+    "HTTPSMismatch",
+    "URIDetail",
+    "Bayes",
+    "BodyEval",
+    "DNSEval",
+    "HTMLEval",
+    "HeaderEval",
+    "MIMEEval",
+    "RelayEval",
+    "URIEval",
+    "WLBLEval",
+    "VBounce",
+    "ImageInfo",
+    "FreeMail",
+    "AskDNS",
+    "HashBL",
+    "DMARC",
+]
 _EXPECT = re.compile(r"#\s*expect:\s*([a-z-]+)")
 
 

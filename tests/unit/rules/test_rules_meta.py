@@ -37,10 +37,21 @@ def test_lexer(text: str, tokens: list[str]) -> None:
     [
         ("__A+1", "invalid-meta-token", "invalid meta M token: +1"),
         ("X > -1", "invalid-meta-token", "invalid meta M token: -1"),
-        ("B_X / B_Y", "invalid-meta-expression",
-         'invalid expression for rule M: "B_X / B_Y": division by zero possible'),
-        ("abs(B_X)", "invalid-meta-expression", 'invalid expression for rule M: "abs(B_X)": syntax error'),
-        ("A and B", "invalid-meta-expression", 'invalid expression for rule M: "A and B": syntax error'),
+        (
+            "B_X / B_Y",
+            "invalid-meta-expression",
+            'invalid expression for rule M: "B_X / B_Y": division by zero possible',
+        ),
+        (
+            "abs(B_X)",
+            "invalid-meta-expression",
+            'invalid expression for rule M: "abs(B_X)": syntax error',
+        ),
+        (
+            "A and B",
+            "invalid-meta-expression",
+            'invalid expression for rule M: "A and B": syntax error',
+        ),
         ("$x", "invalid-meta-rule", "invalid meta M rule: $x"),
         ("A::B", "invalid-meta-rule", "invalid meta M rule: A::B"),
     ],
@@ -52,8 +63,18 @@ def test_rejected(text: str, kind: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["__A + 1", "__A>1", "(__A)+(__A)", "1.5 * __A", "__A == 1 ? 1 : 0", "A &&& B",
-     "(A + B) / 10", "()", "!A && !(B || C)", "A > 1 < 2"],
+    [
+        "__A + 1",
+        "__A>1",
+        "(__A)+(__A)",
+        "1.5 * __A",
+        "__A == 1 ? 1 : 0",
+        "A &&& B",
+        "(A + B) / 10",
+        "()",
+        "!A && !(B || C)",
+        "A > 1 < 2",
+    ],
 )
 def test_accepted(text: str) -> None:
     assert validate_meta("M", text).kind is None
@@ -90,6 +111,8 @@ def test_names_keep_order_and_duplicates() -> None:
 
 
 def test_rules_matching_expansion() -> None:
-    text = expand_rules_matching("rules_matching(__FOO_*) >= 2", "META", ["__FOO_1", "__FOO_2", "X", "META"])
+    text = expand_rules_matching(
+        "rules_matching(__FOO_*) >= 2", "META", ["__FOO_1", "__FOO_2", "X", "META"]
+    )
     assert text == " (__FOO_1+__FOO_2)  >= 2"
     assert expand_rules_matching("rules_matching(NONE*)", "META", ["X"]) == " (0) "

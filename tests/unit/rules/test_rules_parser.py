@@ -84,7 +84,8 @@ def test_conditions_can_has_aliases() -> None:  # §2.1
         "enable_compat welcomelist_blocklist\n"
         "if can(Mail::SpamAssassin::Conf::feature_capture_rules)\nheader A X =~ /a/\nendif\n"
         "if can(Mail::SpamAssassin::Conf::compat_welcomelist_blocklist)\nheader B X =~ /b/\nendif\n"
-        "if can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length)\nheader C X =~ /c/\nendif\n"
+        "if can(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length)\n"
+        "header C X =~ /c/\nendif\n"
         "if (perl_version >= 5.010000) && local_tests_only\nheader D X =~ /d/\nendif\n"
         "ifplugin Mail::SpamAssassin::Plugin::RaciallyCharged\nheader E X =~ /e/\nendif\n"
     )
@@ -129,7 +130,9 @@ def test_file_order_and_pre_files(tmp_path: Path) -> None:  # §1
     (rules / "b.cf").write_text("header R X =~ /b/\n")
     (rules / "a.cf").write_text("header R X =~ /a/\n")
     (rules / "updates_spamassassin_org.cf").write_text("header R X =~ /first/\n")
-    (rules / "c.CF").write_text("ifplugin Mail::SpamAssassin::Plugin::HeaderEval\nscore R 3\nendif\n")
+    (rules / "c.CF").write_text(
+        "ifplugin Mail::SpamAssassin::Plugin::HeaderEval\nscore R 3\nendif\n"
+    )
     (site / "local.cf").write_text("describe R site\n")
     config = load_config(RulePaths((rules,), site, None))
     assert config.rules["R"].pattern == "b"

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Perl regex → ``regex`` translation: table of inputs, accepted patterns and Perl's errors.
 
 Error texts are Perl 5.36's (checked with ``perl -e 'use warnings; qr/$re/aa'``, and for
@@ -68,26 +69,74 @@ def test_semantics(text: str, subject: bytes, matches: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "kind", "message"),
     [
-        ("/foo(/", "invalid-regexp", "Unmatched ( in regex; marked by <-- HERE in m/foo( <-- HERE /"),
+        (
+            "/foo(/",
+            "invalid-regexp",
+            "Unmatched ( in regex; marked by <-- HERE in m/foo( <-- HERE /",
+        ),
         ("foo", "missing-delimiters", "missing regexp delimiters"),
         ("/a/b/", "unquoted-delimiter", "unquoted delimiter '/' found"),
         ("/a/e", "invalid-end-delimiter", "invalid end delimiter/mods"),
-        ("/a/g", "invalid-regexp", "Useless (?g) - use /g modifier in regex; marked by <-- HERE in m/(?g <-- HERE )a/"),
-        ("/\\y/", "invalid-regexp", "Unrecognized escape \\y passed through in regex; marked by <-- HERE in m/\\y <-- HERE /"),
+        (
+            "/a/g",
+            "invalid-regexp",
+            "Useless (?g) - use /g modifier in regex; marked by <-- HERE in m/(?g <-- HERE )a/",
+        ),
+        (
+            "/\\y/",
+            "invalid-regexp",
+            "Unrecognized escape \\y passed through in regex; marked by <-- HERE in m/\\y <-- HERE /",
+        ),
         ("/a||b/", "always-matching-regexp", "always matching regexp: contains '||'"),
         ("/|a/", "always-matching-regexp", "always matching regexp: starts or ends with '|'"),
         ("//", "always-matching-regexp", "always matching regexp: empty"),
         ("/a)/", "invalid-regexp", "Unmatched ) in regex; marked by <-- HERE in m/a) <-- HERE /"),
         ("/[a/", "invalid-regexp", "Unmatched [ in regex; marked by <-- HERE in m/[ <-- HERE a/"),
-        ("/*a/", "invalid-regexp", "Quantifier follows nothing in regex; marked by <-- HERE in m/* <-- HERE a/"),
-        ("/a**/", "invalid-regexp", "Nested quantifiers in regex; marked by <-- HERE in m/a** <-- HERE /"),
-        ("/[\\w-z]/", "invalid-regexp", 'False [] range "\\w-" in regex; marked by <-- HERE in m/[\\w- <-- HERE z]/'),
-        ("/[z-a]/", "invalid-regexp", 'Invalid [] range "z-a" in regex; marked by <-- HERE in m/[z-a <-- HERE ]/'),
-        ("/[:alpha:]/", "invalid-regexp", "POSIX syntax [: :] belongs inside character classes in regex; marked by <-- HERE in m/[:alpha:] <-- HERE /"),
-        ("/[[:foo:]]/", "invalid-regexp", "POSIX class [:foo:] unknown in regex; marked by <-- HERE in m/[[:foo:] <-- HERE ]/"),
-        ("/(a)\\2/", "invalid-regexp", "Reference to nonexistent group in regex; marked by <-- HERE in m/(a)\\2 <-- HERE /"),
-        ("/a{2,1}/", "invalid-regexp", "Quantifier {n,m} with n > m can't match in regex; marked by <-- HERE in m/a{2,1} <-- HERE /"),
-        ("/x{a/", "invalid-regexp", "Unescaped left brace in regex is passed through in regex; marked by <-- HERE in m/x{ <-- HERE a/"),
+        (
+            "/*a/",
+            "invalid-regexp",
+            "Quantifier follows nothing in regex; marked by <-- HERE in m/* <-- HERE a/",
+        ),
+        (
+            "/a**/",
+            "invalid-regexp",
+            "Nested quantifiers in regex; marked by <-- HERE in m/a** <-- HERE /",
+        ),
+        (
+            "/[\\w-z]/",
+            "invalid-regexp",
+            'False [] range "\\w-" in regex; marked by <-- HERE in m/[\\w- <-- HERE z]/',
+        ),
+        (
+            "/[z-a]/",
+            "invalid-regexp",
+            'Invalid [] range "z-a" in regex; marked by <-- HERE in m/[z-a <-- HERE ]/',
+        ),
+        (
+            "/[:alpha:]/",
+            "invalid-regexp",
+            "POSIX syntax [: :] belongs inside character classes in regex; marked by <-- HERE in m/[:alpha:] <-- HERE /",
+        ),
+        (
+            "/[[:foo:]]/",
+            "invalid-regexp",
+            "POSIX class [:foo:] unknown in regex; marked by <-- HERE in m/[[:foo:] <-- HERE ]/",
+        ),
+        (
+            "/(a)\\2/",
+            "invalid-regexp",
+            "Reference to nonexistent group in regex; marked by <-- HERE in m/(a)\\2 <-- HERE /",
+        ),
+        (
+            "/a{2,1}/",
+            "invalid-regexp",
+            "Quantifier {n,m} with n > m can't match in regex; marked by <-- HERE in m/a{2,1} <-- HERE /",
+        ),
+        (
+            "/x{a/",
+            "invalid-regexp",
+            "Unescaped left brace in regex is passed through in regex; marked by <-- HERE in m/x{ <-- HERE a/",
+        ),
         ("/(?{ 1 })/", "regexp-code-block", "eval (?{}) found"),
         ("m\\a\\", "missing-delimiters", "backslash delimiter not allowed"),
     ],
