@@ -101,7 +101,8 @@ class Rule:
         meta: the parsed meta expression (after ``rules_matching`` expansion), or None.
         dependencies: rule names the meta refers to, in order, duplicates kept
             (``local_tests_only`` excluded); empty for metas in a dependency cycle.
-        unsolved: the meta is in (or depends on) a dependency cycle and is constant 0.
+        unsolved: the meta is in (or depends on) a dependency cycle: SpamAssassin lint-errors it,
+            drops its dependencies and evaluates it once after the first priority band.
         replaced: ReplaceTags changed the pattern.
     """
 

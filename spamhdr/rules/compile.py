@@ -9,7 +9,8 @@ Order, as ``Conf/Parser.pm`` (``fix_tests`` at the end of ``parse``, then
 1. default scores for rules without a ``score`` line (1.0; 0.01 for ``T_``; negated for
    ``tflags nice``) (spec §7);
 2. metas: ``rules_matching`` expansion over the names with a score, dependencies, cycle
-   exclusion ("excluding meta test X, unsolved meta dependencies: Y", constant 0);
+   exclusion ("excluding meta test X, unsolved meta dependencies: Y"; the
+   expression is kept and runs without dependencies, as Parser.pm does);
 3. ``fix_priorities``: walk rules by ascending priority and lower a dependency's priority
    to its meta's (net dependencies of metas below -100 are clamped to -100);
 4. ``fix_tflags``: a meta inherits ``net`` from a direct dependency. SpamAssassin walks the
@@ -127,7 +128,11 @@ def _compile_metas(
             f"rules: excluding meta test {name}, unsolved meta dependencies: "
             + ", ".join(unsolved),
         )
-        trees[name] = Num(0)
+        # Parser.pm compile_meta_rules sets the sub to `sub { 0 }` and empties the
+        # dependencies, but then compiles every meta's text again, unsolved ones included:
+        # the real expression survives and, having no dependencies, is evaluated once right
+        # after the first priority band (checked with SpamAssassin 4.0.1:
+        # tests/differential/fixtures/engine_edge_rules.cf, EDGE_CIRC_*).
         deps[name] = []
     return trees, deps, pending
 
