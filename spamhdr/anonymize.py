@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-__all__ = ["anonymize_text", "anonymize_value"]
+__all__ = ["anonymize_text", "anonymize_value", "sensitive_regions", "widen_to_regions"]
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = r"(?<![\d.])(?:" + _OCTET + r"\.){3}" + _OCTET + r"(?!\.?\d)"
@@ -32,6 +32,10 @@ _EMAIL = regex.compile(
     r"(?:\"[^\"\r\n]{1,64}\"|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
     r"(?=@[A-Za-z0-9\[](?:[A-Za-z0-9.\-]*[A-Za-z0-9\]])?)"
 )
+
+# The whole address (local part, "@", domain): a mark inside it anywhere would stop
+# _EMAIL from recognising the local part.
+_WHOLE_EMAIL = regex.compile(_EMAIL.pattern + r"@[A-Za-z0-9\[](?:[A-Za-z0-9.\-]*[A-Za-z0-9\]])?")
 
 MASK_LOCAL = "xxx"
 MASK_IPV4 = "192.0.2.x"
@@ -69,3 +73,25 @@ def anonymize_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {anonymize_text(str(k)): anonymize_value(v) for k, v in value.items()}
     return value
+
+
+def sensitive_regions(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that :func:`anonymize_text` would mask (addresses and local parts).
+
+    Output that inserts markers into text (a matched span shown as ``»…«``) must not cut
+    one of these regions, or the masking could no longer recognise what it has to mask.
+    """
+    regions = [m.span() for m in _IPV6.finditer(text) if _mask_ipv6(m) != m.group(0)]
+    regions += [m.span() for m in _IPV4_RE.finditer(text)]
+    regions += [m.span() for m in _WHOLE_EMAIL.finditer(text)]
+    return sorted(regions)
+
+
+def widen_to_regions(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` so that neither end falls inside a sensitive region."""
+    for left, right in sensitive_regions(text):
+        if left < start < right:
+            start = left
+        if left < end < right:
+            end = right
+    return start, end

@@ -22,10 +22,11 @@ from spamhdr._commands._common import (
     iter_message_inputs,
     print_input_error,
 )
+from spamhdr.anonymize import widen_to_regions
 from spamhdr.engine import CheckResult, RuleHit, RuleSet, check_message, compile_ruleset
 from spamhdr.errors import EXIT_FAILURE, EXIT_OK, SpamhdrError, UsageError
 from spamhdr.options import DEFAULT_OPTIONS, Options
-from spamhdr.rules import load_config, resolve_rule_paths
+from spamhdr.rules import Config, load_config, resolve_rule_paths
 
 __all__ = ["register", "run"]
 
@@ -74,45 +75,88 @@ def result_record(label: str, result: CheckResult) -> dict[str, Any]:
     }
 
 
-def _shown_match(hit: RuleHit) -> str:
+def _shown_match(hit: RuleHit, anonymize: bool = False) -> str:
+    """The tested header value with the match marked ``»…«``, shortened around it.
+
+    With ``anonymize`` the marks are moved out of any address they would cut, so the
+    masking applied to the whole output still recognises (and masks) it.
+    """
     if hit.subject is None:
         return ""
     text = hit.subject.decode("utf-8", "replace")
     if hit.span is None:
         shown = text.replace("\n", "\\n")
         return shown if len(shown) <= _SHOWN_VALUE else shown[:_SHOWN_VALUE] + "…"
-    start, end = hit.span
-    before = hit.subject[:start].decode("utf-8", "replace")
-    inside = hit.subject[start:end].decode("utf-8", "replace")
-    after = hit.subject[end:].decode("utf-8", "replace")
+    start = len(hit.subject[: hit.span[0]].decode("utf-8", "replace"))
+    end = start + len(hit.subject[hit.span[0] : hit.span[1]].decode("utf-8", "replace"))
+    if anonymize:
+        start, end = widen_to_regions(text, start, end)
+    before, inside, after = text[:start], text[start:end], text[end:]
     room = max(10, (_SHOWN_VALUE - len(inside)) // 2)
     before = ("…" + before[-room:]) if len(before) > room else before
     after = (after[:room] + "…") if len(after) > room else after
     return f"{before}»{inside}«{after}".replace("\n", "\\n")
 
 
-def render_result(label: str, result: CheckResult, ruleset: RuleSet) -> str:
+def incomplete_metas(config: Config, score_set: int) -> frozenset[str]:
+    """Metas that read, directly or through other metas, a rule spamhdr does not run.
+
+    Their result is SpamAssassin's for a run where those rules did not run (as in the
+    header+meta oracle), which can differ from a full SpamAssassin run: the human output
+    marks them so a postmaster does not over-read them.
+    """
+    rules = config.rules
+    memo: dict[str, bool] = {}
+
+    def reads_unrun(name: str, seen: frozenset[str]) -> bool:
+        if name in memo:
+            return memo[name]
+        rule = rules.get(name)
+        if rule is None or name in seen:
+            return False
+        if rule.type != "meta":
+            unrun = rule.type != "header" or rule.operator not in ("=~", "!~", "exists")
+            return unrun and rule.score(score_set) != 0
+        found = any(reads_unrun(dep, seen | {name}) for dep in rule.dependencies)
+        memo[name] = found
+        return found
+
+    return frozenset(
+        n for n, r in rules.items() if r.type == "meta" and reads_unrun(n, frozenset())
+    )
+
+
+def render_result(
+    label: str,
+    result: CheckResult,
+    ruleset: RuleSet,
+    incomplete: frozenset[str] = frozenset(),
+    anonymize: bool = False,
+) -> str:
     """Human output for one message."""
     lines = [f"== {label}"]
     if result.hits:
         rows = []
+        marked = False
         for hit in result.hits:
             value = f" ×{hit.value:g}" if hit.value != 1 else ""
+            star = " *" if hit.name in incomplete else ""
+            marked = marked or bool(star)
             describe = ruleset.descriptions.get(hit.name) or ""
-            rows.append(
-                [
-                    hit.name + value,
-                    f"{hit.score * max(hit.value, 1) if hit.type == 'header' else hit.score:g}",
-                    describe,
-                ]
-            )
+            total = hit.score * hit.value if hit.type == "header" else hit.score
+            rows.append([hit.name + value + star, f"{total:g}", describe])
             if hit.type == "header" and hit.spec is not None:
-                rows.append(["", "", f"  {hit.spec}: {_shown_match(hit)}"])
+                rows.append(["", "", f"  {hit.spec}: {_shown_match(hit, anonymize)}"])
         lines.append(tabulate(rows, headers=["rule", "score", "description"], tablefmt="simple"))
+        if marked:
+            lines.append(
+                "* reads rules spamhdr does not evaluate (body, uri, eval): "
+                "as SpamAssassin when those did not run"
+            )
     else:
         lines.append("no scored rule hit")
     verdict = "spam" if result.is_spam else "not spam"
-    lines.append(f"total {result.score:g} against required {result.required:g}: {verdict}")
+    lines.append(f"total {result.score:g} against required {result.required:.1f}: {verdict}")
     lines.append(f"X-Spam-Status: {result.x_spam_status}")
     if result.subtests:
         lines.append(f"sub-rules hit ({len(result.subtests)}): {', '.join(result.subtests)}")
@@ -132,6 +176,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = resolve_rule_paths(args.rules, args.site, args.prefs)
     config = load_config(paths, options)
     ruleset = compile_ruleset(config, options)
+    incomplete = incomplete_metas(config, options.score_set)
     if not ruleset.bands and not ruleset.metas:
         raise UsageError("the selected rule configuration has no header or meta rules")
     status = EXIT_OK
@@ -156,6 +201,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.json:
             emit_json(out, result_record(item.label, result), anonymize=args.anonymize)
         else:
-            emit_text(out, render_result(item.label, result, ruleset), anonymize=args.anonymize)
+            emit_text(
+                out,
+                render_result(item.label, result, ruleset, incomplete, args.anonymize),
+                anonymize=args.anonymize,
+            )
     progress.close()
     return status

@@ -31,3 +31,21 @@ def test_anonymize_value_reaches_nested_strings_and_keys() -> None:
         "xxx@b.example": ["192.0.2.x", {"x": "xxx@v.example"}],
         "n": 3,
     }
+
+
+def test_marks_never_cut_an_address_when_widened() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from spamhdr.anonymize import widen_to_regions
+
+    text = "From: Jane <jane.doe@example.org> via [203.0.113.7] and 2001:db8::5 end"
+
+    @given(st.integers(0, len(text)), st.integers(0, len(text)))
+    def check(a: int, b: int) -> None:
+        start, end = widen_to_regions(text, min(a, b), max(a, b))
+        shown = anonymize_text(f"{text[:start]}»{text[start:end]}«{text[end:]}")
+        for secret in ("jane.doe", "203.0.113.7", "2001:db8::5"):
+            assert secret not in shown
+
+    check()
