@@ -88,6 +88,8 @@ class RuleSet:
         score_set: which of the four scores is active.
         descriptions: rule name → ``describe`` text.
         trust: the trust and TLD settings header values depend on.
+        plan: the precomputed per-message work (``plan.py``); hand-built rule sets may
+            leave it None, and each check then builds it.
     """
 
     bands: tuple[int, ...]
@@ -100,6 +102,7 @@ class RuleSet:
     score_set: int
     descriptions: Mapping[str, str] = field(default_factory=dict)
     trust: object = None  # spamhdr.message.TrustConfig (kept untyped to avoid a cycle)
+    plan: object = None  # spamhdr.engine.plan.Plan, built by compile_ruleset (else per call)
 
 
 @dataclass(frozen=True, slots=True)

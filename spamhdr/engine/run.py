@@ -1,204 +1,32 @@
 """Run a compiled header+meta rule set on one message, the way SpamAssassin schedules it.
 
-Input: a :class:`RuleSet` and a message view with ``get(spec) -> bytes | None``. Output: a
-:class:`CheckResult`. Per-message state lives in one :class:`_Run` object created per call;
-the rule set is never mutated, so checks may run concurrently on one rule set.
+Input: a :class:`RuleSet` (with its :class:`~spamhdr.engine.plan.Plan`) and a message view
+with ``get(spec) -> bytes | None``. Output: a :class:`CheckResult` with exactly the hits,
+values and score of the reference scheduler (``reference.py``, SpamAssassin's loop
+transcribed), computed with less work (``plan.py`` says why it is the same):
 
-Scheduling (spec/sa-rules.md §5.6–5.7, §6.3; Plugin/Check.pm ``check_main``,
-``do_head_tests``, ``do_meta_tests``; PerMsgStatus.pm ``got_hit``, ``rule_ready``):
+* header groups in band order (``match.py``): ``get(spec)`` once per group, precomputed
+  outcomes for undefined headers, prefilters before regexes, every regex call bounded by
+  the options' ``regex_timeout`` (a timeout is a defect on the result);
+* metas: start from the plan's baseline and re-evaluate, in topological order, only the
+  metas downstream of a header test whose value differs from it, stopping where nothing
+  changes.
 
-* bands run in ascending priority; in each, every header test (score ≠ 0) is marked ready,
-  then matched; then ready metas are evaluated until none becomes ready;
-* metas with no dependencies are ready from the start (evaluated after the first band);
-* at the end, the non-meta dependencies of *pending* metas (score ≠ 0) that never ran count
-  as 0, and pending metas are evaluated; a zero-score meta is therefore only evaluated
-  before the end, and when it is true it records nothing, so its dependents never become
-  ready (the "zero-score-meta dead end" of §6.3).
+Per-message state is a few small dicts, sets and lists; no rule objects are built. The
+rule set is never mutated, so checks may run concurrently on one rule set.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import heapq
 
-from spamhdr.engine.model import CheckResult, HeaderTest, RuleHit, RuleSet
+from spamhdr.engine.match import HeaderSource, match_groups
+from spamhdr.engine.model import CheckResult, RuleHit, RuleSet
+from spamhdr.engine.plan import Plan, build_plan, evaluate_meta_state
 from spamhdr.engine.score import is_spam, render_status, total_score
 from spamhdr.options import DEFAULT_OPTIONS, Options
 
 __all__ = ["HeaderSource", "run_rules"]
-
-
-class HeaderSource(Protocol):
-    """What the engine needs from a message: SpamAssassin's ``get()`` for a spec."""
-
-    def get(self, spec: str) -> bytes | None: ...
-
-
-def _perl_true(value: float | str) -> bool:
-    if isinstance(value, str):
-        return value not in ("", "0")
-    return value != 0
-
-
-def _positive_value(value: float | str) -> float:
-    """``got_hit``'s value: the result if it is a positive number, else 1."""
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return 1.0
-    else:
-        number = float(value)
-    return number if number > 0 else 1.0
-
-
-class _Run:
-    """The per-message state SpamAssassin keeps on its PerMsgStatus object."""
-
-    def __init__(self, ruleset: RuleSet, options: Options) -> None:
-        self.ruleset = ruleset
-        self.timeout = options.regex_timeout
-        self.already_hit: dict[str, float] = {}  # tests_already_hit
-        self.meta_ready: set[str] = set(ruleset.meta_nodeps)  # meta_check_ready
-        self.meta_pending = {n for n, m in ruleset.metas.items() if m.score != 0}
-        self.meta_done: set[str] = set()
-        self.hit_scores: list[float] = []
-        self.test_names: list[str] = []
-        self.subtests: list[str] = []
-        self.details: dict[str, RuleHit] = {}
-        self.defects: list[str] = []
-
-    # --- PerMsgStatus.pm ------------------------------------------------------------------
-
-    def rule_ready(self, name: str) -> None:
-        if name in self.already_hit:
-            return
-        self.meta_ready.update(self.ruleset.dependents.get(name, ()))
-        self.already_hit[name] = 0
-
-    def got_hit(self, name: str, score: float, value: float, multiple: bool) -> bool:
-        if not score:
-            return False
-        already = self.already_hit.get(name, 0)
-        if already and not multiple:
-            return False
-        self.rule_ready(name)
-        self.already_hit[name] = already + value
-        if name.startswith("__"):
-            self.subtests.append(name)
-        else:
-            self.hit_scores.append(score)
-            self.test_names.append(name)
-        return True
-
-    # --- Check.pm do_head_tests -----------------------------------------------------------
-
-    def run_header_test(self, test: HeaderTest, value: bytes | None, spec: str) -> None:
-        if value is None:
-            value = test.if_unset
-        self.rule_ready(test.name)
-        if test.pattern is None:  # exists: (and its negation)
-            if (value is not None) != test.negate:
-                self._record(test, 1, spec, value, None)
-            return
-        subject = value if value is not None else b""  # undef matches as ""
-        try:
-            if test.maxhits is None:
-                found = test.pattern.search(subject, timeout=self.timeout)
-                if (found is not None) != test.negate:
-                    span = found.span() if found is not None and not test.negate else None
-                    self._record(test, 1, spec, subject, span)
-                return
-            self._run_multiple(test, subject, spec)
-        except TimeoutError:
-            self.defects.append(
-                f"rule {test.name}: regex match on {spec} timed out after {self.timeout} s; "
-                "counted as no hit"
-            )
-
-    def _run_multiple(self, test: HeaderTest, subject: bytes, spec: str) -> None:
-        assert test.pattern is not None and test.maxhits is not None
-        cap = test.maxhits
-        if test.negate:
-            # `while ($hval !~ /re/g)` loops until the cap when nothing matches, and never
-            # stops without one (SpamAssassin hangs); spamhdr stops after one hit then.
-            if test.pattern.search(subject, timeout=self.timeout) is None:
-                if cap == 0:
-                    self.defects.append(
-                        f"rule {test.name}: !~ with tflags multiple and no "
-                        "maxhits loops forever in SpamAssassin; counted once"
-                    )
-                for _ in range(cap or 1):
-                    self._record(test, 1, spec, subject, None)
-            return
-        first_span: tuple[int, int] | None = None
-        for count, found in enumerate(
-            test.pattern.finditer(subject, timeout=self.timeout), start=1
-        ):
-            if first_span is None:
-                first_span = found.span()
-            self._record(test, 1, spec, subject, first_span)
-            if cap and count >= cap:
-                break
-
-    def _record(
-        self,
-        test: HeaderTest,
-        value: float,
-        spec: str,
-        subject: bytes | None,
-        span: tuple[int, int] | None,
-    ) -> None:
-        if not self.got_hit(test.name, test.score, value, test.maxhits is not None):
-            return
-        self.details[test.name] = RuleHit(
-            test.name,
-            "header",
-            0.0 if test.name.startswith("__") else test.score,
-            self.already_hit[test.name],
-            spec,
-            subject,
-            span,
-        )
-
-    # --- Check.pm do_meta_tests -----------------------------------------------------------
-
-    def run_metas(self, finish: bool) -> None:
-        metas = self.ruleset.metas
-        hit = self.already_hit
-        if finish:
-            for name in self.meta_pending:
-                for dep in metas[name].deps:
-                    if dep not in metas and dep not in hit:
-                        hit[dep] = 0
-        elif not self.meta_ready:
-            return
-        retry = True
-        while retry:
-            retry = False
-            candidates = self.meta_pending if finish else self.meta_ready
-            # Sorted for determinism; the result does not depend on the order because a
-            # meta runs only once all its dependencies have their final entries.
-            for name in sorted(candidates):
-                if name in self.meta_done or name not in candidates:
-                    continue
-                meta = metas[name]
-                if any(dep not in hit for dep in meta.deps):
-                    continue
-                result = meta.evaluate(hit)
-                self.meta_done.add(name)
-                if _perl_true(result):
-                    value = _positive_value(result)
-                    if self.got_hit(name, meta.score, value, False):
-                        self.details[name] = RuleHit(
-                            name, "meta", 0.0 if name.startswith("__") else meta.score, value
-                        )
-                else:
-                    self.rule_ready(name)
-                self.meta_ready.discard(name)
-                self.meta_pending.discard(name)
-                retry = True
-        if not finish:
-            self.meta_ready.clear()
 
 
 def run_rules(
@@ -215,25 +43,109 @@ def run_rules(
         hits, score and verdict exactly as SpamAssassin computes them for header and
         meta rules; defects for matches that timed out.
     """
-    run = _Run(ruleset, options)
-    for band in ruleset.bands:
-        for spec, tests in ruleset.header_tests.get(band, ()):
-            value = message.get(spec)
-            for test in tests:
-                run.run_header_test(test, value, spec)
-        run.run_metas(finish=False)
-    run.run_metas(finish=True)
-    score = total_score(run.hit_scores)
+    plan = ruleset.plan if isinstance(ruleset.plan, Plan) else build_plan(ruleset)
+    defects: list[str] = []
+    header_hits = match_groups(plan.groups, message, options.regex_timeout, defects)
+
+    schedule = plan.metas
+    base = schedule.base_values
+    values = dict(base)
+    hit_scores: list[float] = []
+    test_names: list[str] = []
+    subtests: list[str] = []
+    details: dict[str, RuleHit] = {}
+    changed: list[str] = []
+    for test, outcome in header_hits:
+        if not test.score:
+            continue  # got_hit ignores zero-score rules (hand-built rule sets only)
+        name = test.name
+        count = outcome.count if test.maxhits is not None else 1
+        values[name] = count
+        if base.get(name) != count:
+            changed.append(name)
+        if name.startswith("__"):
+            subtests.append(name)
+        else:
+            hit_scores.extend([test.score] * count)
+            test_names.extend([name] * count)
+        details[name] = RuleHit(
+            name,
+            "header",
+            0.0 if name.startswith("__") else test.score,
+            count,
+            test.spec,
+            outcome.subject,
+            outcome.span,
+        )
+    for name in schedule.base_header_hits:
+        if name not in details:
+            values[name] = 0
+            changed.append(name)
+
+    meta_hits = _run_metas(plan, values, changed)
+    rank = schedule.rank
+    metas = ruleset.metas
+    for name in sorted(meta_hits, key=rank.__getitem__):
+        score = metas[name].score
+        if name.startswith("__"):
+            subtests.append(name)
+        else:
+            hit_scores.append(score)
+            test_names.append(name)
+        details[name] = RuleHit(
+            name, "meta", 0.0 if name.startswith("__") else score, meta_hits[name]
+        )
+
+    total = total_score(hit_scores)
     required = ruleset.required_score
-    hits = tuple(run.details[n] for n in sorted(run.details) if not n.startswith("__"))
+    hits = tuple(details[n] for n in sorted(details) if not n.startswith("__"))
     return CheckResult(
-        score=score,
+        score=total,
         required=required,
-        is_spam=is_spam(score, required),
+        is_spam=is_spam(total, required),
         hits=hits,
-        subtests=tuple(sorted(set(run.subtests))),
-        test_names=tuple(run.test_names),
+        subtests=tuple(sorted(set(subtests))),
+        test_names=tuple(test_names),
         not_evaluated=ruleset.not_evaluated,
-        defects=tuple(run.defects),
-        x_spam_status=render_status(score=score, required=required, names=run.test_names),
+        defects=tuple(defects),
+        x_spam_status=render_status(score=total, required=required, names=test_names),
     )
+
+
+def _run_metas(plan: Plan, values: dict[str, float], changed: list[str]) -> dict[str, float]:
+    """Propagate the header tests in ``changed`` through the metas; ``values`` is updated
+    in place. Returns the metas that hit, with their values."""
+    schedule = plan.metas
+    absent = set(schedule.base_absent)
+    meta_hits = dict(schedule.base_hits)
+    dependents = schedule.dependents
+    order, meta_deps = schedule.order, schedule.meta_deps
+    queue: list[int] = []
+    queued: set[int] = set()
+    for name in changed:
+        for position in dependents.get(name, ()):
+            if position not in queued:
+                queued.add(position)
+                queue.append(position)
+    heapq.heapify(queue)
+    while queue:
+        position = heapq.heappop(queue)
+        meta = order[position]
+        name = meta.name
+        present, value, hit = evaluate_meta_state(meta, meta_deps[position], values, absent)
+        if present == (name not in absent) and value == values[name] and hit == (name in meta_hits):
+            continue
+        values[name] = value
+        if present:
+            absent.discard(name)
+        else:
+            absent.add(name)
+        if hit:
+            meta_hits[name] = value
+        else:
+            meta_hits.pop(name, None)
+        for reader in dependents.get(name, ()):
+            if reader not in queued:
+                queued.add(reader)
+                heapq.heappush(queue, reader)
+    return meta_hits
