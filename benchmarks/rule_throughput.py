@@ -41,12 +41,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from benchmarks._synthetic_rules import synthetic_header_rules
 from spamhdr.engine import RuleSet, check_message, compile_ruleset
 from spamhdr.message import parse_sa_message
 from spamhdr.options import DEFAULT_OPTIONS
 from spamhdr.rules import Config, RulePaths, load_config
-
-from benchmarks._synthetic_rules import synthetic_header_rules
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
