@@ -14,6 +14,7 @@ Ground truth: ``PerMsgStatus.pm _get``/``get``/``get_envelope_from``/
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,7 +97,10 @@ _MODIFIER_SWITCHES: dict[bytes, tuple[str, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def _split_request(spec: bytes) -> _Request:
+    # Memoized: the same few hundred rule specs are split for every message (the result
+    # is immutable; the cache is bounded).
     # while ($request =~ s/:([^:]*)//) — each ':segment' is removed, unknown ones ignored.
     name, *mods = spec.split(b":")
     flags = dict.fromkeys(
