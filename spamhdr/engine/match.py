@@ -142,12 +142,18 @@ class HeaderEntry:
         on_no_match: the outcome when the prefilter proves no match (NO_HIT unless the
             rule is negated).
         plain: a ``=~`` regex without ``multiple`` (the common case, matched inline).
+        quick: the prefilter's first requirement when it is one literal (tested inline,
+            without a call), else ``b""``; ``quick_folded``: compare it ASCII-folded.
+        more: the prefilter has requirements beyond ``quick``.
     """
 
     test: HeaderTest
     prefilter: Prefilter | None
     on_no_match: Outcome
     plain: bool
+    quick: bytes = b""
+    quick_folded: bool = False
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +166,16 @@ class SpecGroup:
         when_undefined: outcome per entry when ``get(spec)`` is None, or None when some
             entry could not be precomputed (then they run per message).
         needs_lower: some prefilter compares ASCII-folded literals.
+        undefined_hits: the entries of ``when_undefined`` that hit, with their outcomes.
+        undefined_defects: the defects of ``when_undefined``, in order.
     """
 
     spec: str
     entries: tuple[HeaderEntry, ...]
     when_undefined: tuple[Outcome, ...] | None
     needs_lower: bool
+    undefined_hits: tuple[tuple[HeaderTest, Outcome], ...] = ()
+    undefined_defects: tuple[str, ...] = ()
 
 
 def _is_plain(test: HeaderTest) -> bool:
@@ -179,7 +189,14 @@ def _entry(test: HeaderTest) -> HeaderEntry:
         # Undefined-or-empty subjects never reach the prefilter, so the subject is a
         # placeholder; match_header_test does not run the regex when no_match is set.
         on_no_match = match_header_test(test, b"", _COMPILE_TIMEOUT, no_match=True)
-    return HeaderEntry(test, prefilter, on_no_match, _is_plain(test))
+        first = prefilter.requirements[0]
+        if len(first.exact) + len(first.folded) == 1:
+            quick = (first.exact or first.folded)[0]
+            more = len(prefilter.requirements) > 1
+            return HeaderEntry(
+                test, prefilter, on_no_match, _is_plain(test), quick, bool(first.folded), more
+            )
+    return HeaderEntry(test, prefilter, on_no_match, _is_plain(test), more=prefilter is not None)
 
 
 def compile_group(spec: str, tests: tuple[HeaderTest, ...]) -> SpecGroup:
@@ -191,11 +208,16 @@ def compile_group(spec: str, tests: tuple[HeaderTest, ...]) -> SpecGroup:
             undefined = []
             break
         undefined.append(outcome)
+    complete = len(undefined) == len(tests)
     return SpecGroup(
         spec,
         entries,
-        tuple(undefined) if len(undefined) == len(tests) else None,
+        tuple(undefined) if complete else None,
         any(e.prefilter is not None and e.prefilter.needs_lower for e in entries),
+        tuple((t, o) for t, o in zip(tests, undefined, strict=False) if o.count)
+        if complete
+        else (),
+        tuple(d for o in undefined for d in o.defects) if complete else (),
     )
 
 
@@ -213,17 +235,22 @@ def match_groups(
     for group in groups:
         value = message.get(group.spec)
         if value is None and group.when_undefined is not None:
-            for entry, outcome in zip(group.entries, group.when_undefined, strict=True):
-                if outcome.defects:
-                    defects.extend(outcome.defects)
-                if outcome.count:
-                    hits.append((entry.test, outcome))
+            if group.undefined_defects:
+                defects.extend(group.undefined_defects)
+            hits.extend(group.undefined_hits)
             continue
         lowered = value.lower() if group.needs_lower and value else b""
         for entry in group.entries:
             test = entry.test
             prefilter = entry.prefilter
-            if value and prefilter is not None and not prefilter.may_match(value, lowered):
+            if (
+                value
+                and prefilter is not None
+                and (
+                    entry.quick not in (lowered if entry.quick_folded else value)
+                    or (entry.more and not prefilter.may_match(value, lowered))
+                )
+            ):
                 outcome = entry.on_no_match
                 if outcome.defects:
                     defects.extend(outcome.defects)
