@@ -54,10 +54,15 @@ def amavis_score(value: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AmavisDecision:
-    """amavis' verdict for one envelope recipient."""
+    """amavis' verdict for one envelope recipient.
+
+    ``score`` is the recipient's spam level (message score plus soft white/blacklist
+    points) or None when amavis did not run SpamAssassin (every recipient white- or
+    blacklisted): its headers then say ``score=x``.
+    """
 
     recipient: str
-    score: float
+    score: float | None
     local: bool
     bypassed: bool
     whitelisted: bool
@@ -85,32 +90,33 @@ class AmavisDecision:
         return (self.destiny, self.edits.prepend, self.edits.subject, self.quarantined)
 
 
-def _level_text(name: str, value: float | None) -> str:
-    return f"{name} {perl_number(value)}" if value is not None else f"{name} undefined"
-
-
 def _status_pieces(
     yes: bool,
-    score: float,
+    level: float | None,
     tag: float | None,
     tag2: float | None,
-    wb: WbVerdict,
+    wl: bool,
+    bl: bool,
     tests: tuple[tuple[str, str], ...] | None,
     autolearn: str,
 ) -> tuple[str, ...]:
-    pieces = ["Yes," if yes else "No,", f" score={amavis_score(score)}"]
+    # Amavis.pm add_forwarding_header_edits_per_recip: "%s,\n score=%s\n %s%s%stests=[%s]..."
+    score = "x" if level is None else amavis_score(level)
+    pieces = ["Yes," if yes else "No,", f" score={score}"]
     if tag is not None:
         pieces.append(f" tagged_above={perl_number(tag)}")
     if tag2 is not None:
         pieces.append(f" required={perl_number(tag2)}")
-    if wb.kind == "black":
+    if bl:
         pieces.append(" BLACKLISTED")
-    if wb.kind == "white":
+    if wl:
         pieces.append(" WHITELISTED")
-    if tests is None:
+    if not tests:
+        # An empty list (no scanner result) prints "tests=[]"; SpamAssassin's own "none"
+        # arrives as a test named "none".
         pieces.append(" tests=[]")
     else:
-        items = [f"{name}={value}" for name, value in tests] or ["none"]
+        items = [f"{name}={value}" if value != "" else name for name, value in tests]
         for index, item in enumerate(items):
             head = " tests=[" if index == 0 else " "
             tail = "]" if index == len(items) - 1 else ","
@@ -119,10 +125,11 @@ def _status_pieces(
     return tuple(pieces)
 
 
-def _expand_tag(tag: str, score: float, tag2: float | None, yes: bool) -> str:
+def _expand_tag(tag: str, level: float | None, tag2: float | None, yes: bool) -> str:
     # The macros of §3.5 that depend on the decision; the others need amavis' run state.
-    out = tag.replace("_SCORE_", amavis_score(score))
-    out = out.replace("_REQD_", perl_number(tag2) if tag2 is not None else "-")
+    # '0+sprintf("%.3f", ...)' of an undefined level is 0.
+    out = tag.replace("_SCORE_", amavis_score(level if level is not None else 0.0))
+    out = out.replace("_REQD_", amavis_score(tag2) if tag2 is not None else "-")
     out = out.replace("_YESNOCAPS_", "YES" if yes else "NO")
     return out.replace("_YESNO_", "Yes" if yes else "No")
 
@@ -130,7 +137,7 @@ def _expand_tag(tag: str, score: float, tag2: float | None, yes: bool) -> str:
 def decide_amavis(
     lookup: PolicyLookup,
     wb: WbVerdict,
-    score: float,
+    score: float | None,
     server: Server,
     *,
     subject: str | None,
@@ -139,28 +146,34 @@ def decide_amavis(
     tests: tuple[tuple[str, str], ...] | None = None,
     autolearn: str = "unavailable",
 ) -> AmavisDecision:
-    """Decide one recipient the way amavis 2.13 does (§3.5).
+    """Decide one recipient the way amavis 2.13 does (§3.5, ``Amavis.pm``).
 
     Args:
         lookup: the recipient's resolved policy.
         wb: its white/blacklist verdict.
-        score: the SpamAssassin score of the message (before per-recipient adjustments).
+        score: the SpamAssassin score of the message (before per-recipient adjustments),
+            None when SpamAssassin was not run (every recipient white/blacklisted).
         server: static settings (destiny, level bar character, X-Virus-Scanned text).
         subject: the message's current Subject (None when it has none).
         null_sender: the envelope sender is ``<>`` (no DSN is ever sent).
-        bulk: ``Precedence: bulk/list/junk`` (no DSN).
+        bulk: amavis' ``is_bulk`` (mailing list, auto-reply or bulk mail: no DSN).
         tests: ``(name, raw score)`` pairs for ``tests=[...]``; None when unknown.
         autolearn: the ``autolearn=`` text.
     """
     reasons: list[str] = []
-    s = score + (wb.soft_score if wb.kind == "soft" else 0.0)
-    if wb.kind == "soft":
-        reasons.append(f"soft white/blacklist score {wb.soft_score:+g} for sender {wb.sender}")
-    wl, bl = wb.kind == "white", wb.kind == "black"
-    if wl or bl:
+    level = score
+    if score is None:
         reasons.append(
-            f"sender {wb.sender} is {'white' if wl else 'black'}listed (wblist row {wb.row_id})"
+            "every recipient white- or blacklists the sender: amavis skips SpamAssassin "
+            "(the level is undefined, 'score=x')"
         )
+    reasons.extend(wb.hits)
+    if wb.boost:  # SpamControl.pm: a defined, non-zero boost is added and listed as AM.WBL
+        level = (level or 0.0) + wb.boost
+        tests = (("AM.WBL", amavis_score(wb.boost)), *(tests or ()))
+        reasons.append(f"soft white/blacklist points {amavis_score(wb.boost)} added")
+    lv = level if level is not None else 0.0  # Perl: undef is 0 in comparisons
+    wl, bl = wb.whitelisted, wb.blacklisted
     bypassed = bool(lookup.get("bypass_spam_checks"))
     lover = bool(lookup.get("spam_lover"))
     local = bool(lookup.get("local"))
@@ -170,17 +183,19 @@ def decide_amavis(
     kill = _opt(lookup.get("spam_kill_level"))
     dsn_cut = _opt(lookup.get("spam_dsn_cutoff_level"))
     q_cut = _opt(lookup.get("spam_quarantine_cutoff_level"))
+    if bypassed:
+        tag = tag2 = tag3 = kill = None  # not even looked up for bypassed recipients
     levels = (("tag", tag), ("tag2", tag2), ("tag3", tag3), ("kill", kill))
     if bypassed:
         reasons.append("spam checks bypassed (bypass_spam_checks = Y): no spam tagging")
         do_tag = do_tag2 = do_tag3 = do_kill = False
     else:
-        do_tag = bl or tag is None or s + (-10.0 if wl else 0.0) >= tag
-        do_tag2 = not wl and (bl or (tag2 is not None and s >= tag2))
-        do_tag3 = not wl and (bl or (tag3 is not None and s >= tag3))
-        do_kill = not wl and (bl or (kill is not None and s >= kill))
+        do_tag = bl or tag is None or lv + (-10.0 if wl else 0.0) >= tag
+        do_tag2 = not wl and (bl or (tag2 is not None and lv >= tag2))
+        do_tag3 = not wl and (bl or (tag3 is not None and lv >= tag3))
+        do_kill = not wl and (bl or (kill is not None and lv >= kill))
         do_tag2 = do_tag2 or do_tag3
-        shown = amavis_score(s)
+        shown = "x" if level is None else amavis_score(level)
         for name, value, hit in (
             ("tag", tag, do_tag),
             ("tag2", tag2, do_tag2),
@@ -198,7 +213,17 @@ def decide_amavis(
                 )
             else:
                 op = ">=" if hit else "<"
-                reasons.append(f"score {shown} {op} {name} {perl_number(value)} (from {src})")
+                if bl:
+                    reasons.append(f"{name} {perl_number(value)}: reached, sender blacklisted")
+                elif wl and name != "tag":
+                    reasons.append(f"{name} {perl_number(value)}: never, sender whitelisted")
+                elif wl:
+                    reasons.append(
+                        f"score {shown} - 10 (whitelisted) {op} tag {perl_number(value)} "
+                        f"(from {src})"
+                    )
+                else:
+                    reasons.append(f"score {shown} {op} {name} {perl_number(value)} (from {src})")
     category = "spam" if do_kill else "spammy" if do_tag2 else "clean"
     blocked = do_kill and not lover
     if do_kill and lover:
@@ -208,25 +233,11 @@ def decide_amavis(
     if blocked:
         reasons.append(f"kill level reached: final_spam_destiny {server.final_spam_destiny}")
         if destiny == "bounce":
-            dsn = not (null_sender or bulk or bl or (dsn_cut is not None and s >= dsn_cut))
-            if not dsn:
-                why = (
-                    "null sender"
-                    if null_sender
-                    else "bulk/list Precedence"
-                    if bulk
-                    else "blacklisted sender"
-                    if bl
-                    else f"score >= spam_dsn_cutoff_level {perl_number(dsn_cut or 0)}"
-                )
-                reasons.append(f"no DSN: {why}")
-    qto = lookup.get("spam_quarantine_to")
-    quarantined = bool(do_kill and isinstance(qto, str) and qto != "")
-    if quarantined and q_cut is not None and (s >= q_cut or bl):
-        quarantined = False
-        reasons.append(f"no quarantine: score >= spam_quarantine_cutoff_level {perl_number(q_cut)}")
-    elif quarantined:
-        reasons.append(f"quarantined to {qto!r} ({lookup.source('spam_quarantine_to')})")
+            dsn, why = _dsn(null_sender, bulk, bl, wl, lv, dsn_cut)
+            reasons.append("DSN sent to the sender" if dsn else f"no DSN: {why}")
+    quarantined, why_q = _quarantine(lookup, do_kill, wl, bl, lv, q_cut)
+    if why_q:
+        reasons.append(why_q)
     prepend: list[tuple[str, str]] = []
     new_subject: str | None = None
     if destiny == "pass":
@@ -240,20 +251,53 @@ def decide_amavis(
                 f"subject tag (local from {lookup.source('local')})"
             )
         elif do_tag:
-            prepend.extend(_spam_fields(s, do_tag2, tag, tag2, wb, server, tests, autolearn))
+            prepend.extend(
+                _spam_fields(level, do_tag2, tag, tag2, wl, bl, server, tests, autolearn)
+            )
         elif not bypassed:
             reasons.append("below tag level: no X-Spam-* headers")
         if local and (do_tag or do_tag2 or do_tag3):
-            new_subject = _subject(lookup, server, s, tag2, do_tag, do_tag2, do_tag3, subject)
+            new_subject = _subject(lookup, level, tag2, do_tag, do_tag2, do_tag3, subject)
     edits = HeaderEdits(
         remove=AMAVIS_REMOVED if server.remove_existing_spam_headers else frozenset(),
         prepend=tuple(prepend),
         subject=new_subject,
     )
     return AmavisDecision(
-        lookup.recipient, s, local, bypassed, wl, bl, levels, do_tag, do_tag2, do_tag3,
+        lookup.recipient, level, local, bypassed, wl, bl, levels, do_tag, do_tag2, do_tag3,
         do_kill, lover, category, destiny, dsn, quarantined, edits, tuple(reasons),
     )  # fmt: skip
+
+
+def _dsn(
+    null_sender: bool, bulk: bool, bl: bool, wl: bool, level: float, cutoff: float | None
+) -> tuple[bool, str]:
+    """Whether a D_BOUNCE recipient's DSN is sent (``Notify.pm``), and why not."""
+    if null_sender:
+        return False, "null sender"
+    if cutoff is not None and level >= cutoff:
+        return False, f"score >= spam_dsn_cutoff_level {perl_number(cutoff)}"
+    if cutoff is not None and bl and not wl:
+        return False, "blacklisted sender (a DSN cutoff is set)"
+    if bulk:
+        return False, "bulk, list or auto-generated mail"
+    return True, ""
+
+
+def _quarantine(
+    lookup: PolicyLookup, do_kill: bool, wl: bool, bl: bool, level: float, cutoff: float | None
+) -> tuple[bool, str]:
+    """Spam quarantine (``do_notify_and_quarantine``): CC_SPAM and a non-empty address."""
+    if not do_kill:
+        return False, ""
+    qto = lookup.get("spam_quarantine_to")
+    if not isinstance(qto, str) or qto == "":
+        return False, "no quarantine: spam_quarantine_to is empty"
+    if cutoff is not None and bl and not wl:
+        return False, "no quarantine: blacklisted sender and a quarantine cutoff is set"
+    if cutoff is not None and level >= cutoff:
+        return False, f"no quarantine: score >= spam_quarantine_cutoff_level {perl_number(cutoff)}"
+    return True, f"quarantined to {qto!r} ({lookup.source('spam_quarantine_to')})"
 
 
 def _opt(value: object) -> float | None:
@@ -261,34 +305,36 @@ def _opt(value: object) -> float | None:
 
 
 def _spam_fields(
-    s: float,
+    level: float | None,
     do_tag2: bool,
     tag: float | None,
     tag2: float | None,
-    wb: WbVerdict,
+    wl: bool,
+    bl: bool,
     server: Server,
     tests: tuple[tuple[str, str], ...] | None,
     autolearn: str,
 ) -> list[tuple[str, str]]:
-    shown = s
-    if wb.kind == "black":
-        shown = max(s, 64.0)
-    elif wb.kind == "white":
-        shown = min(s, 0.0)
+    # X-Spam-Score: 0+level, at least 64 if blacklisted, then at most 0 if whitelisted.
+    shown = level if level is not None else 0.0
+    if bl:
+        shown = max(shown, 64.0)
+    if wl:
+        shown = min(shown, 0.0)
     fields = [("X-Spam-Flag", "YES" if do_tag2 else "NO"), ("X-Spam-Score", amavis_score(shown))]
     char = server.sa_spam_level_char
     if char:
-        count = 64 if wb.kind == "black" else 0 if wb.kind == "white" else int(s)
-        fields.append(("X-Spam-Level", char * max(0, min(count, 64))))
-    pieces = _status_pieces(do_tag2, s, tag, tag2, wb, tests, autolearn)
+        # whitelisted (or bypassed) 0, blacklisted 64, undefined 0, capped at 64 (§3.3)
+        bar: float = 0.0 if wl else 64.0 if bl else 0.0 if level is None else min(level, 64.0)
+        fields.append(("X-Spam-Level", "" if bar < 1 else char * int(bar)))
+    pieces = _status_pieces(do_tag2, level, tag, tag2, wl, bl, tests, autolearn)
     fields.append(("X-Spam-Status", fold_structured("X-Spam-Status", pieces)))
     return fields
 
 
 def _subject(
     lookup: PolicyLookup,
-    server: Server,
-    s: float,
+    level: float | None,
     tag2: float | None,
     do_tag: bool,
     do_tag2: bool,
@@ -304,8 +350,11 @@ def _subject(
     chosen = next((c for c in candidates if isinstance(c, str) and c != ""), None)
     if chosen is None:
         return None
-    tag = _expand_tag(chosen, s, tag2, do_tag2)
-    current = subject if subject is not None else ""
+    tag = _expand_tag(chosen, level, tag2, do_tag2)
+    if subject is None:
+        # Amavis.pm: no Subject field → one is inserted with the tag, trailing blanks trimmed.
+        return tag.rstrip(" \t")
+    current = subject
     if len(tag) >= 3:
         current = current.replace(tag, "")
     return tag + current

@@ -12,10 +12,11 @@ Sieve runs on the full header block after the filter's edits (§6 step 8).
 from __future__ import annotations
 
 import email.utils
+import re
 from dataclasses import dataclass
 
 from spamhdr.deliver.aliases import expand_recipient
-from spamhdr.deliver.amavis import decide_amavis
+from spamhdr.deliver.amavis import decide_amavis, perl_number
 from spamhdr.deliver.edit import HeaderEdits, apply_edits
 from spamhdr.deliver.lookup import PolicyLookup, lookup_policy, lookup_wblist
 from spamhdr.deliver.model import MailUser, PolicySet
@@ -30,10 +31,13 @@ __all__ = [
     "DeliveryReport",
     "PolicyRef",
     "RecipientDecision",
+    "ScannerResult",
     "decide_delivery",
     "default_policies",
     "envelope_sender",
+    "is_bulk",
     "outcome_rank",
+    "read_scanner_result",
     "score_from_message",
 ]
 
@@ -151,8 +155,21 @@ class DeliveryReport:
         }
 
 
-def score_from_message(data: bytes) -> tuple[float, str]:
-    """The score of the topmost SpamAssassin, amavis or rspamd report in the message.
+@dataclass(frozen=True, slots=True)
+class ScannerResult:
+    """What the message's own topmost report says: the score, tests and autolearn text."""
+
+    score: float
+    source: str
+    tests: tuple[tuple[str, str], ...] | None = None
+    autolearn: str | None = None
+
+
+def read_scanner_result(data: bytes) -> ScannerResult:
+    """The topmost SpamAssassin, amavis or rspamd report in the message.
+
+    amavis reports give ``NAME=score`` tests; SpamAssassin's own ``tests=A,B`` has no
+    scores, so only the names are kept (amavis would print SpamAssassin's rule scores).
 
     Raises:
         UsageError: no such report (the caller should pass ``--score``).
@@ -167,10 +184,62 @@ def score_from_message(data: bytes) -> tuple[float, str]:
         producer = getattr(report, "producer", None)
         value = getattr(report, "score", None)
         if producer in ("spamassassin", "amavis", "rspamd") and value is not None:
-            return float(value), f"{producer} report in the message"
+            tests: tuple[tuple[str, str], ...] | None = None
+            if producer in ("spamassassin", "amavis") and report.tests:
+                tests = tuple(
+                    (t.name, "" if t.score is None else perl_number(t.score)) for t in report.tests
+                )
+            autolearn = None
+            if report.autolearn:
+                autolearn = report.autolearn
+                if report.autolearn_force:
+                    autolearn += f" autolearn_force={report.autolearn_force}"
+            source = f"{producer} report in the message"
+            return ScannerResult(float(value), source, tests, autolearn)
     raise UsageError(
         "the message has no SpamAssassin, amavis or rspamd report with a score: give --score N"
     )
+
+
+def score_from_message(data: bytes) -> tuple[float, str]:
+    """The score of the topmost SpamAssassin, amavis or rspamd report in the message.
+
+    Raises:
+        UsageError: no such report (the caller should pass ``--score``).
+    """
+    result = read_scanner_result(data)
+    return result.score, result.source
+
+
+# Amavis.pm (is_mlist / is_auto / is_bulk): mail that never gets a spam DSN.
+_LIST_HEADERS = ("list-id", "list-post", "list-unsubscribe", "mailing-list")
+_LIST_SENDER = re.compile(r"^(?:[^@]+-(?:request|bounces|owner|admin)|owner-[^@]+)(?:@|\Z)", re.I)
+_LIST_FROM = re.compile(r"^(?:[^@]+-(?:request|bounces|owner)|owner-[^@]+)(?:@|\Z)", re.I)
+_AUTO_ADDR = re.compile(r"^(?:mailer-daemon|double-bounce|mailer|autoreply)(?:@|\Z)", re.I)
+_BULK_FROM = re.compile(r"^(?:[^@]+-relay|postmaster|uucp)(?:@|\Z)", re.I)
+
+
+def is_bulk(block: HeaderBlock, sender: str, from_addresses: tuple[str, ...]) -> bool:
+    """amavis' ``is_bulk``: list headers or senders, Precedence bulk/junk/list/auto-reply,
+    Auto-Submitted, the null sender, mailer-daemon-like or postmaster/-relay From."""
+    first_from = from_addresses[0] if from_addresses else ""
+    if any(block.first(name) is not None for name in _LIST_HEADERS):
+        return True
+    if _LIST_SENDER.match(sender) or _LIST_FROM.match(first_from):
+        return True
+    precedence = block.first("Precedence")
+    if precedence is not None:
+        prec = precedence.value.lstrip(" \t").lower()
+        if prec.startswith("list") or re.match(r"(?:auto.?reply|bulk|junk)\b", prec):
+            return True
+    auto = block.first("Auto-Submitted")
+    if auto is not None:
+        text = re.sub(r" \([^)]*\) ", "", auto.value).strip(" \t")
+        if text.lower() != "no":
+            return True
+    if sender == "" or _AUTO_ADDR.match(sender) or _AUTO_ADDR.match(first_from):
+        return True
+    return bool(_BULK_FROM.match(first_from))
 
 
 def envelope_sender(block: HeaderBlock, given: str | None) -> str:
@@ -217,9 +286,10 @@ def decide_delivery(
     """
     if not recipients:
         raise UsageError("at least one recipient (--rcpt) is needed")
-    source = "--score"
-    if score is None:
-        score, source = score_from_message(message)
+    scanned = ScannerResult(score, "--score") if score is not None else None
+    if scanned is None:
+        scanned = read_scanner_result(message)
+    score, source = scanned.score, scanned.source
     block = parse_header_block(message)
     env_sender = envelope_sender(block, sender)
     subject_field = block.first("Subject")
@@ -233,15 +303,26 @@ def decide_delivery(
         for rcpt in recipients:
             decisions.append(_rspamd_recipient(rcpt, verdict, message, policies, subject))
     else:
-        senders = (env_sender, *_from_addresses(block))
-        precedence = block.first("Precedence")
-        bulk = precedence is not None and precedence.value.lower() in ("bulk", "list", "junk")
+        from_addresses = _from_addresses(block)
+        senders = (env_sender, *from_addresses)
+        bulk = is_bulk(block, env_sender, from_addresses)
+        lookups = [lookup_policy(rcpt, policies) for rcpt in recipients]
+        verdicts = [lookup_wblist(lookup, senders, policies) for lookup in lookups]
+        # Amavis.pm: "sender white/blacklisted, skipping spam_scan" when every recipient
+        # ends with a hard white/blacklist hit; the spam level is then undefined.
+        skipped = all(v.hard for v in verdicts)
         clusters: list[tuple[object, ...]] = []
-        for rcpt in recipients:
-            lookup = lookup_policy(rcpt, policies)
-            wb = lookup_wblist(lookup, senders, policies)
+        for rcpt, lookup, wb in zip(recipients, lookups, verdicts, strict=True):
             amavis = decide_amavis(
-                lookup, wb, score, server, subject=subject, null_sender=env_sender == "", bulk=bulk
+                lookup,
+                wb,
+                None if skipped else score,
+                server,
+                subject=subject,
+                null_sender=env_sender == "",
+                bulk=bulk,
+                tests=scanned.tests,
+                autolearn=scanned.autolearn or "unavailable",
             )
             if amavis.cluster_key not in clusters:
                 clusters.append(amavis.cluster_key)
@@ -251,9 +332,10 @@ def decide_delivery(
             if main is not None:
                 user, policy, key = main
                 ref = PolicyRef(policy.id, policy.policy_name or "", key, user.priority)
+            shown = amavis.score if amavis.score is not None else score
             decisions.append(
                 _finish(
-                    rcpt, ref, amavis.local, amavis.score, amavis.category, amavis.edits,
+                    rcpt, ref, amavis.local, shown, amavis.category, amavis.edits,
                     amavis.destiny, amavis.quarantined, amavis.dsn,
                     clusters.index(amavis.cluster_key) + 1, message, policies, subject, reasons,
                 )

@@ -13,6 +13,7 @@ Parsing does no I/O: the caller reads the file.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -68,18 +69,22 @@ def _enum(*allowed: str, upper: bool = False) -> Callable[[Any], str]:
     return check
 
 
+_WB_NUMBER = re.compile(r" *[+-]?\d+(?:\.\d*)? *")
+
+
 def _wb(value: Any) -> str:
+    # ISPConfig's column is enum('W','B'); amavis also reads a number (soft score, added
+    # to the spam level) and a blank (neutral: stops the search), SpamControl.pm.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(float(value))
-    text = _str(value).strip()
-    try:
-        float(text)
-        return text
-    except ValueError:
-        pass
-    if text.upper() not in ("W", "B"):
-        raise _Bad(f"expected 'W', 'B' or a soft score (a number), got {text!r}")
-    return text.upper()
+    text = _str(value)
+    if _WB_NUMBER.fullmatch(text):
+        return text.strip()
+    if text.strip(" ") == "":
+        return " "
+    if text.strip().upper() not in ("W", "B"):
+        raise _Bad(f"expected 'W', 'B' or a soft score (a number), or ' ' (neutral), got {text!r}")
+    return text.strip().upper()
 
 
 def _shown(value: Any) -> str:

@@ -11,6 +11,7 @@ ordered by key specificity, then row id, and the tie is reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spamhdr.deliver.model import (
@@ -29,6 +30,7 @@ __all__ = [
     "lookup_policy",
     "lookup_wblist",
     "split_address",
+    "split_localpart",
 ]
 
 
@@ -39,6 +41,31 @@ def split_address(address: str) -> tuple[str, str]:
     if not at:
         return text, ""
     return local, domain
+
+
+_UNSPLIT = ("postmaster", "mailer-daemon", "double-bounce")
+
+
+def split_localpart(local: str, delimiters: str) -> tuple[str, str]:
+    """amavis' ``split_localpart``: ``"user+ext"`` → ``("user", "+ext")`` (the extension keeps
+    its delimiter; ``""`` when there is none).
+
+    The split is at the earliest character of ``delimiters`` that has at least one character
+    before it; ``postmaster``, ``mailer-daemon`` and ``double-bounce`` are never split, nor
+    ``owner-foo``/``foo-request`` when ``-`` is a delimiter (``rfc2821_2822_Tools.pm``).
+    """
+    if not delimiters or local.lower() in _UNSPLIT:
+        return local, ""
+    lowered = local.lower()
+    if "-" in delimiters and (
+        (lowered.startswith("owner-") and len(lowered) > 6)
+        or (lowered.endswith("-request") and len(lowered) > 8)
+    ):
+        return local, ""
+    for pos in range(1, len(local)):
+        if local[pos] in delimiters:
+            return local[:pos], local[pos:]
+    return local, ""
 
 
 def is_static_local(domain: str, server: Server) -> bool:
@@ -72,18 +99,13 @@ def lookup_keys(address: str, server: Server) -> tuple[str, ...]:
     local, domain = split_address(raw)
     domain_l = domain.lower().rstrip(".")
     local_l = local.lower()
-    user, ext = local_l, None
-    for delim in server.recipient_delimiter:
-        pos = local_l.find(delim)
-        if pos > 0:  # amavis needs a non-empty user part before the delimiter
-            user, ext = local_l[:pos], local_l[pos + 1 :]
-            break
+    user, ext = split_localpart(local_l, server.recipient_delimiter)
     keys = [raw]
-    if ext is not None:
+    if ext:
         keys.append(f"{local_l}@{domain_l}")
     keys.append(f"{user}@{domain_l}")
     if domain_l and is_static_local(domain_l, server):
-        if ext is not None:
+        if ext:
             keys.append(local_l)
         keys.append(user)
     if domain_l:
@@ -202,8 +224,8 @@ def _select(
         if filter_zero and row.policy_id == 0:
             excluded.append(row)
             continue
-        position = lowered.index(email)
-        matched.append((-row.priority, position, row, keys[position]))
+        # The row's own spelling is the key that matched (MySQL compares case-insensitively).
+        matched.append((-row.priority, lowered.index(email), row, row.email))
     matched.sort(key=lambda item: (item[0], item[1], item[2].id))
     priorities = [item[0] for item in matched]
     tie = len(priorities) != len(set(priorities))
@@ -249,16 +271,46 @@ def lookup_policy(recipient: str, policies: PolicySet) -> PolicyLookup:
 
 @dataclass(frozen=True, slots=True)
 class WbVerdict:
-    """White/blacklist result for one recipient: ``kind`` is white, black, soft or None."""
+    """White/blacklist result for one recipient, as amavis' ``white_black_list`` leaves it.
 
-    kind: str | None
-    soft_score: float = 0.0
-    sender: str | None = None
-    row_id: int | None = None
+    Attributes:
+        whitelisted: some sender was whitelisted (``W``/``Y``/``T``) for the recipient.
+        blacklisted: some sender was blacklisted (``B``/``N``/``F``); both flags can be set
+            when the envelope sender and a From address hit different entries.
+        boost: the sum of the soft scores met on the way (None: no soft entry).
+        final: amavis' last ``$wb`` (+1 white, -1 black, 0 neutral, None nothing): only
+            when every recipient ends with a hard +1/-1 does amavis skip SpamAssassin.
+        hits: what matched, for the reasons.
+    """
+
+    whitelisted: bool = False
+    blacklisted: bool = False
+    boost: float | None = None
+    final: int | None = None
+    hits: tuple[str, ...] = ()
+
+    @property
+    def hard(self) -> bool:
+        """True when amavis counts this recipient as white/blacklisted for skipping SA."""
+        return bool(self.final)
+
+
+# amavis' classification of the ``wb`` field (SpamControl.pm ``white_black_list``).
+_WB_NUMERIC = re.compile(r"^ *([+-]?\d+(?:\.\d*)?) *\Z")
+_WB_NEUTRAL = re.compile(r"^[ \x00]*\Z")
+_WB_BLACK = re.compile(r"^[BbNnFf] *\Z")
 
 
 def lookup_wblist(lookup: PolicyLookup, senders: tuple[str, ...], policies: PolicySet) -> WbVerdict:
-    """``$sql_select_white_black_list`` for every matching users row, first hit wins (§3.6).
+    """``$sql_select_white_black_list`` the way amavis walks it (§3.6, ``SpamControl.pm``).
+
+    For each sender (the envelope sender, then each From address, duplicates removed) and,
+    inside, for each matching ``spamfilter_users`` row (priority order), the first active
+    wblist entry of that ``rid`` whose ``email`` is one of the sender's keys (entries by
+    priority DESC) is examined: a number is a soft score that is added and the search goes
+    on; a blank is neutral, ``B``/``N``/``F`` blacklists and anything else whitelists, and
+    those end the search of the rows for this sender. After a hit, later senders are still
+    looked up, in the first row only (amavis' ``$found`` stays set).
 
     Args:
         lookup: the recipient's policy lookup (its rows give the ``rid`` values).
@@ -266,26 +318,41 @@ def lookup_wblist(lookup: PolicyLookup, senders: tuple[str, ...], policies: Poli
         policies: the policy set.
     """
     active = [r for r in policies.spamfilter_wblist if r.active == "y"]
-    for user, _policy, _key in lookup.rows:
-        candidates = sorted(
-            (r for r in active if r.rid == user.id), key=lambda r: (-r.priority, r.wblist_id)
-        )
-        if not candidates:
-            continue
-        for sender in senders:
-            keys = [k.lower() for k in lookup_keys(sender, policies.server)]
-            for row in candidates:
-                if row.email.lower() not in keys:
-                    continue
-                wb = row.wb.strip()
-                if wb == "":
-                    return WbVerdict(None, 0.0, sender, row.wblist_id)  # neutral stop
-                if wb[:1].upper() in ("W", "Y", "T"):
-                    return WbVerdict("white", 0.0, sender, row.wblist_id)
-                if wb[:1].upper() in ("B", "N", "F"):
-                    return WbVerdict("black", 0.0, sender, row.wblist_id)
-                try:
-                    return WbVerdict("soft", float(wb), sender, row.wblist_id)
-                except ValueError:
-                    continue
-    return WbVerdict(None)
+    unique: list[str] = []
+    for sender in senders:
+        if sender not in unique:
+            unique.append(sender)
+    whitelisted = blacklisted = found = False
+    boost: float | None = None
+    final: int | None = None
+    hits: list[str] = []
+    for sender in unique:
+        keys = [k.lower() for k in lookup_keys(sender, policies.server)]
+        for user, _policy, _key in lookup.rows:
+            entry = None
+            for row in sorted(
+                (r for r in active if r.rid == user.id), key=lambda r: (-r.priority, r.wblist_id)
+            ):
+                if row.email.lower() in keys:
+                    entry = row
+                    break
+            final = None
+            if entry is not None:
+                where = f"wblist row {entry.wblist_id} ({entry.email!r} for {user.email!r})"
+                shown = sender or "<>"
+                numeric = _WB_NUMERIC.match(entry.wb)
+                if numeric:
+                    boost = (boost or 0.0) + float(numeric.group(1))
+                    hits.append(f"soft score {entry.wb.strip()} for sender {shown}: {where}")
+                elif _WB_NEUTRAL.match(entry.wb):
+                    found, final = True, 0
+                    hits.append(f"sender {shown} is neutral (blank wb): {where}")
+                elif _WB_BLACK.match(entry.wb):
+                    found, final, blacklisted = True, -1, True
+                    hits.append(f"sender {shown} is blacklisted: {where}")
+                else:
+                    found, final, whitelisted = True, 1, True
+                    hits.append(f"sender {shown} is whitelisted: {where}")
+            if found:
+                break
+    return WbVerdict(whitelisted, blacklisted, boost, final, tuple(hits))

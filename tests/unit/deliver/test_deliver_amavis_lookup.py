@@ -65,9 +65,15 @@ wb = "{wb}"
 """
 
 
-def _one(doc: str, score: float, rcpt: str = "bob@example.com"):  # type: ignore[no-untyped-def]
+def _one(doc: str, score: float, rcpt: str = "bob@example.com", *others: str):  # type: ignore[no-untyped-def]
     policies = parse_policy_document(doc, "t.toml")
-    return decide_delivery(MSG, policies, (rcpt,), score=score).recipients[0]
+    return decide_delivery(MSG, policies, (rcpt, *others), score=score).recipients[0]
+
+
+# amavis runs SpamAssassin only if some recipient is neither white- nor blacklisted
+# (Amavis.pm: "sender white/blacklisted, skipping spam_scan"); a second recipient without
+# a wblist entry keeps the scan, and so the score, in these tests.
+SCANNED = "dave@other.test"
 
 
 def test_blacklisted_sender_headers() -> None:
@@ -76,7 +82,7 @@ def test_blacklisted_sender_headers() -> None:
     decision = _one(WB.format(wb="B"), 1.2)
     assert decision.destiny == "discard"
     doc = WB.format(wb="B").replace("policy_id = 5", "policy_id = 2")  # Uncensored: lover
-    headers = _one(doc, 1.2).to_json()["headers_added"]
+    headers = _one(doc, 1.2, "bob@example.com", SCANNED).to_json()["headers_added"]
     assert headers["X-Spam-Score"] == "64"
     assert headers["X-Spam-Level"] == "*" * 64
     assert headers["X-Spam-Status"].startswith(
@@ -85,16 +91,30 @@ def test_blacklisted_sender_headers() -> None:
 
 
 def test_whitelisted_sender_headers() -> None:
-    headers = _one(WB.format(wb="W"), 12.5).to_json()["headers_added"]
+    headers = _one(WB.format(wb="W"), 12.5, "bob@example.com", SCANNED).to_json()["headers_added"]
     assert headers["X-Spam-Flag"] == "NO"
     assert headers["X-Spam-Score"] == "0"
     assert headers["X-Spam-Level"] == ""
     assert "WHITELISTED" in headers["X-Spam-Status"]
 
 
+def test_listed_for_every_recipient_skips_spamassassin() -> None:
+    # Alone, the blacklisted recipient's level is undefined: score=x, X-Spam-Score 64;
+    # a whitelisted one is not tagged at all (undef - 10 < tag 1).
+    doc = WB.format(wb="B").replace("policy_id = 5", "policy_id = 2")
+    headers = _one(doc, 1.2).to_json()["headers_added"]
+    assert headers["X-Spam-Status"].startswith("Yes, score=x tagged_above=3 required=999 BLACK")
+    assert headers["X-Spam-Score"] == "64"
+    assert "X-Spam-Flag" not in _one(WB.format(wb="W"), 12.5).to_json()["headers_added"]
+
+
 def test_soft_score_is_added() -> None:
+    # SpamControl.pm white_black_list: a soft score does not end the search, so it is
+    # added once per sender address that matches: the envelope sender spammer@bad.example
+    # and the From address x@bad.example both hit '@bad.example' → 1.5 + 3.5 + 3.5.
     decision = _one(WB.format(wb="3.5"), 1.5)
-    assert decision.score == 5.0 and decision.outcome == "Junk"
+    assert decision.score == 8.5 and decision.outcome == "Junk"
+    assert "tests=[AM.WBL=7]" in decision.to_json()["headers_added"]["X-Spam-Status"]
 
 
 def test_key_list() -> None:

@@ -1,0 +1,1665 @@
+"""Independent review table: what ``spamhdr deliver --json`` must say, read from the spec.
+
+Every row was written from ``shared/spec/headers-and-delivery.md`` (§0, §3, §4.3-4.4, §5-8)
+and ``shared/sieve/`` before the implementation was read; where the spec was silent the
+row cites the program that settled it (amavis 2.13 ``Amavis.pm``, Pigeonhole
+``sieve-test``). A row is: a policy document, a message, a recipient, arguments, and the
+fields of that recipient's JSON entry that the spec fixes. Fields a row leaves out are not
+checked.
+
+The command runs in-process through ``spamhdr.cli.main`` exactly as a postmaster types it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spamhdr.cli import main
+
+# --------------------------------------------------------------------------------------
+# Messages
+
+_HEAD = (
+    "From: Alice <alice@sender.test>\n"
+    "To: someone@example.com\n"
+    "Message-ID: <review@sender.test>\n"
+    "Date: Mon, 24 Nov 2025 10:00:00 +0000\n"
+)
+
+MESSAGES: dict[str, str] = {
+    "plain": "Return-Path: <alice@sender.test>\n" + _HEAD + "Subject: Hello\n\nbody\n",
+    # A sender-side rspamd said "add header": X-Spam survives amavis (§3.1, §9.8).
+    "up_xspam": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Hello\nX-Spam: Yes\n\nbody\n",
+    # An upstream SpamAssassin verdict: amavis deletes these for every recipient (§3.1).
+    "up_flag": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Hello\nX-Spam-Flag: YES\nX-Spam-Level: *********\n"
+    + "X-Spam-Status: Yes, score=9.0 required=5.0 tests=GTUBE autolearn=no\n"
+    + "\nbody\n",
+    # An upstream subject tag and nothing else (fixture d02).
+    "up_subject": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: ***SPAM*** cheap pills\n\nbody\n",
+    # An earlier amavis report of a ham message: the score source (§3.2 real example).
+    "bayes": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Hello\n"
+    + "X-Spam-Status: No, score=2 tagged_above=1 required=4.5\n"
+    + " tests=[BAYES_00=-1.9, URIBL_BLACK=3.9] autolearn=ham autolearn_force=no\n"
+    + "\nbody\n",
+    "no_subject": "Return-Path: <alice@sender.test>\n" + _HEAD + "\nbody\n",
+    "tagged_amavis": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: ***SPAM***Hello\n\nbody\n",
+    "tagged_static": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: ***SPAM*** Hello\n\nbody\n",
+    # Envelope sender clean, From header blacklisted (§3.6: both are looked up).
+    "from_evil": "Return-Path: <ok@clean.test>\n"
+    "From: Bob <bob@evil.test>\nTo: someone@example.com\nSubject: Hello\n\nbody\n",
+    "order": "Return-Path: <orders@partner.test>\n"
+    "From: Orders <orders@partner.test>\nTo: info@example.com\n"
+    "Subject: New order 4711\n\nbody\n",
+    "bulk": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Hello\nPrecedence: bulk\n\nbody\n",
+    "sa_report": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Hello\n"
+    + "X-Spam-Status: Yes, score=7.234 tagged_above=3 required=5 tests=[BAYES_99=3.5,\n"
+    + " URIBL_BLACK=1.7] autolearn=no autolearn_force=no\n\nbody\n",
+    "rspamd_report": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Hello\nX-Spam-Status: Yes, score=16.50\n\nbody\n",
+}
+
+# --------------------------------------------------------------------------------------
+# Policy documents
+
+_DEFAULTS = ['[server]\nmydomain = "example.net"\n']
+for _n in range(1, 8):
+    _DEFAULTS.append(
+        f'[[spamfilter_users]]\nid = {_n}\nemail = "@p{_n}.test"\npriority = 5\n'
+        f'policy_id = {_n}\nlocal = "Y"\n'
+    )
+
+DOCS: dict[str, str] = {
+    # One domain per built-in policy (§5.1), the domain row ISPConfig writes (§5.2).
+    "defaults": "\n".join(_DEFAULTS),
+    "defaults_bounce": "\n".join(_DEFAULTS).replace(
+        'mydomain = "example.net"\n', 'mydomain = "example.net"\nfinal_spam_destiny = "D_BOUNCE"\n'
+    ),
+    "defaults_reject": "\n".join(_DEFAULTS).replace(
+        'mydomain = "example.net"\n', 'mydomain = "example.net"\nfinal_spam_destiny = "D_REJECT"\n'
+    ),
+    "defaults_pass": "\n".join(_DEFAULTS).replace(
+        'mydomain = "example.net"\n', 'mydomain = "example.net"\nfinal_spam_destiny = "D_PASS"\n'
+    ),
+    # Lookup (§3.6, §5.3).
+    "lookup": """
+[server]
+mydomain = "example.net"
+
+[[spamfilter_policy]]
+id = 9
+policy_name = "Only tag2"
+spam_tag2_level = 8
+
+[[spamfilter_users]]
+id = 1
+email = "@x.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 2
+email = "a@x.test"
+priority = 7
+policy_id = 9
+local = "Y"
+
+[[spamfilter_users]]
+id = 3
+email = "b@x.test"
+priority = 7
+policy_id = 0
+local = "Y"
+
+[[spamfilter_users]]
+id = 4
+email = "@pri.test"
+priority = 9
+policy_id = 6
+local = "Y"
+
+[[spamfilter_users]]
+id = 5
+email = "u@pri.test"
+priority = 7
+policy_id = 7
+local = "Y"
+
+[[spamfilter_users]]
+id = 6
+email = "u+news@x.test"
+priority = 8
+policy_id = 6
+local = "Y"
+
+[[spamfilter_users]]
+id = 7
+email = "postmaster"
+priority = 7
+policy_id = 2
+local = "Y"
+
+[[spamfilter_users]]
+id = 8
+email = "@other.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 9
+email = "@nl.test"
+priority = 5
+policy_id = 5
+local = "N"
+
+[[spamfilter_users]]
+id = 10
+email = "@.sub.test"
+priority = 5
+policy_id = 7
+local = "Y"
+
+[[spamfilter_users]]
+id = 11
+email = "c@y.test"
+priority = 7
+policy_id = 0
+local = "Y"
+
+# local left out = SQL NULL: falls through to @nl.test's 'N' (§3.6 B1 field).
+[[spamfilter_users]]
+id = 12
+email = "d@nl.test"
+priority = 7
+policy_id = 6
+""",
+    # White/blacklists (§3.5, §3.6).
+    "wb": """
+[server]
+mydomain = "example.net"
+
+[[spamfilter_users]]
+id = 1
+email = "@w.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 2
+email = "wl@w.test"
+priority = 7
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 3
+email = "bl@w.test"
+priority = 7
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 4
+email = "soft@w.test"
+priority = 7
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 5
+email = "lover@w.test"
+priority = 7
+policy_id = 2
+local = "Y"
+
+[[spamfilter_users]]
+id = 6
+email = "neutral@w.test"
+priority = 7
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 7
+email = "order@w.test"
+priority = 7
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 8
+email = "inh@w.test"
+priority = 7
+policy_id = 0
+local = "Y"
+
+[[spamfilter_users]]
+id = 9
+email = "minus@w.test"
+priority = 7
+policy_id = 5
+local = "Y"
+
+[[spamfilter_wblist]]
+wblist_id = 1
+rid = 1
+email = "@evil.test"
+wb = "B"
+
+[[spamfilter_wblist]]
+wblist_id = 2
+rid = 2
+email = "alice@sender.test"
+wb = "W"
+
+[[spamfilter_wblist]]
+wblist_id = 3
+rid = 2
+email = "@evil.test"
+wb = "W"
+active = "n"
+
+[[spamfilter_wblist]]
+wblist_id = 4
+rid = 3
+email = "@sender.test"
+wb = "B"
+
+[[spamfilter_wblist]]
+wblist_id = 5
+rid = 4
+email = "alice@sender.test"
+wb = "5"
+
+[[spamfilter_wblist]]
+wblist_id = 6
+rid = 5
+email = "@sender.test"
+wb = "B"
+
+[[spamfilter_wblist]]
+wblist_id = 7
+rid = 6
+email = "@evil.test"
+wb = " "
+
+[[spamfilter_wblist]]
+wblist_id = 8
+rid = 7
+email = "@sender.test"
+wb = "W"
+priority = 5
+
+[[spamfilter_wblist]]
+wblist_id = 9
+rid = 7
+email = "alice@sender.test"
+wb = "B"
+priority = 9
+
+[[spamfilter_wblist]]
+wblist_id = 10
+rid = 8
+email = "alice@sender.test"
+wb = "B"
+
+[[spamfilter_wblist]]
+wblist_id = 11
+rid = 9
+email = "alice@sender.test"
+wb = "-3"
+""",
+    # Subject tags (§3.5) and odd levels (§3.2).
+    "subj": """
+[server]
+mydomain = "example.net"
+
+[[spamfilter_policy]]
+id = 11
+policy_name = "tag1 only"
+spam_tag_level = 1
+spam_tag2_level = 4
+spam_kill_level = 50
+spam_subject_tag = "[maybe] "
+
+[[spamfilter_policy]]
+id = 12
+policy_name = "tag1, empty tag2"
+spam_tag_level = 1
+spam_tag2_level = 4
+spam_kill_level = 50
+spam_subject_tag = "[maybe] "
+spam_subject_tag2 = ""
+
+[[spamfilter_policy]]
+id = 13
+policy_name = "tag above tag2"
+spam_tag_level = 5
+spam_tag2_level = 3
+spam_kill_level = 50
+
+[[spamfilter_policy]]
+id = 15
+policy_name = "tag everything"
+spam_tag_level = -999
+spam_tag2_level = 6.31
+spam_kill_level = 50
+
+[[spamfilter_users]]
+id = 1
+email = "@s11.test"
+priority = 5
+policy_id = 11
+local = "Y"
+
+[[spamfilter_users]]
+id = 2
+email = "@s12.test"
+priority = 5
+policy_id = 12
+local = "Y"
+
+[[spamfilter_users]]
+id = 3
+email = "@s13.test"
+priority = 5
+policy_id = 13
+local = "Y"
+
+[[spamfilter_users]]
+id = 5
+email = "@s15.test"
+priority = 5
+policy_id = 15
+local = "Y"
+
+[[spamfilter_users]]
+id = 6
+email = "@p5.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 7
+email = "@p7.test"
+priority = 5
+policy_id = 7
+local = "Y"
+""",
+    # Sieve stage: move_junk and personal scripts (§5.4).
+    "sieve": """
+[server]
+mydomain = "example.net"
+
+[[spamfilter_users]]
+id = 1
+email = "@s.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[mail_user]]
+mailuser_id = 1
+email = "y@s.test"
+move_junk = "y"
+
+[[mail_user]]
+mailuser_id = 2
+email = "yw@s.test"
+move_junk = "y"
+custom_mailfilter = 'if header :contains "subject" "Hello" { fileinto "Work"; }'
+
+[[mail_user]]
+mailuser_id = 3
+email = "a@s.test"
+move_junk = "a"
+custom_mailfilter = 'if header :contains "subject" "Hello" { fileinto "Work"; }'
+
+[[mail_user]]
+mailuser_id = 4
+email = "ak@s.test"
+move_junk = "a"
+custom_mailfilter = 'if header :contains "subject" "Hello" { keep; stop; }'
+
+[[mail_user]]
+mailuser_id = 5
+email = "n@s.test"
+move_junk = "n"
+
+[[mail_user]]
+mailuser_id = 6
+email = "nw@s.test"
+move_junk = "n"
+custom_mailfilter = 'if header :contains "subject" "Hello" { fileinto "Work"; }'
+""",
+    # rspamd (§4.3, §4.4, §7).
+    "rspamd": """
+[server]
+backend = "rspamd"
+mydomain = "example.net"
+
+[[spamfilter_policy]]
+id = 20
+policy_name = "add header at 5"
+spam_tag_level = 3
+spam_tag2_level = 5
+spam_kill_level = 9
+rspamd_spam_tag_level = 5
+rspamd_spam_tag_method = "add_header"
+rspamd_spam_kill_level = 9
+
+[[spamfilter_users]]
+id = 1
+email = "@r5.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[spamfilter_users]]
+id = 2
+email = "v@r5.test"
+priority = 7
+policy_id = 6
+local = "Y"
+
+[[spamfilter_users]]
+id = 3
+email = "@r3.test"
+priority = 5
+policy_id = 3
+local = "Y"
+
+[[spamfilter_users]]
+id = 4
+email = "@ah.test"
+priority = 5
+policy_id = 20
+local = "Y"
+""",
+}
+
+HOSTING = Path(__file__).resolve().parents[3] / "examples" / "policies" / "hosting.toml"
+
+SPAM_HEADERS = ("X-Spam-Flag", "X-Spam-Score", "X-Spam-Level", "X-Spam-Status")
+STATIC_STATUS = "tagged_above=20 required=60"
+
+
+# --------------------------------------------------------------------------------------
+# Expectation helpers (each names the spec row it encodes)
+
+
+def untagged(**kw: Any) -> dict[str, Any]:
+    """Below tag level, or not local: no X-Spam-* header, subject kept, INBOX (§3.1, §6)."""
+    base: dict[str, Any] = dict(
+        category="clean",
+        tagged=False,
+        destiny="pass",
+        subject="Hello",
+        folder="INBOX",
+        pop3=True,
+        absent=SPAM_HEADERS,
+    )
+    base.update(kw)
+    return base
+
+
+def tagged_no(status: str, score: str, level: str, **kw: Any) -> dict[str, Any]:
+    """tag <= s < tag2, local: Flag NO, Score, Level, Status "No, ..." (§3.1-3.3)."""
+    base: dict[str, Any] = dict(
+        category="clean",
+        tagged=True,
+        destiny="pass",
+        subject="Hello",
+        folder="INBOX",
+        pop3=True,
+        status="No, " + status,
+        headers={"X-Spam-Flag": "NO", "X-Spam-Score": score, "X-Spam-Level": level},
+    )
+    base.update(kw)
+    return base
+
+
+def tagged_yes(status: str, score: str, level: str, subject: str, **kw: Any) -> dict[str, Any]:
+    """s >= tag2, local: Flag YES, subject tag, Junk under move_junk = y (§3.5, §6)."""
+    base: dict[str, Any] = dict(
+        category="spammy",
+        tagged=True,
+        destiny="pass",
+        subject=subject,
+        folder="Junk",
+        pop3=False,
+        status="Yes, " + status,
+        headers={"X-Spam-Flag": "YES", "X-Spam-Score": score, "X-Spam-Level": level},
+    )
+    base.update(kw)
+    return base
+
+
+def killed(quarantined: bool, destiny: str = "discard", **kw: Any) -> dict[str, Any]:
+    """s >= kill, not a lover: final_spam_destiny, never delivered (§3.5, §6 step 5)."""
+    base: dict[str, Any] = dict(
+        category="spam", destiny=destiny, quarantined=quarantined, delivered=False
+    )
+    base.update(kw)
+    return base
+
+
+def stars(n: int) -> str:
+    return "*" * n
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    doc: str
+    rcpt: str
+    score: str | None
+    expect: dict[str, Any]
+    args: tuple[str, ...] = ()
+    message: str = "plain"
+    extra_rcpts: tuple[str, ...] = ()
+    why: str = ""
+    marks: tuple[Any, ...] = field(default=())
+
+
+def _param(case: Case) -> Any:
+    return pytest.param(case, id=case.id, marks=case.marks)
+
+
+# --------------------------------------------------------------------------------------
+# The table
+
+CASES: list[Case] = [
+    # ---- §5.1 / §6: every default policy around its levels (amavis, ISPConfig 3.2.11) ----
+    # Normal: tag 1, tag2 4.5, kill 50, dsn 0, qto '', subj2 '***SPAM***' (no space).
+    Case("normal-0.99", "defaults", "u@p5.test", "0.99", untagged()),
+    Case(
+        "normal-1",
+        "defaults",
+        "u@p5.test",
+        "1",
+        tagged_no("score=1 tagged_above=1 required=4.5 tests=[", "1", "*"),
+    ),
+    Case(
+        "normal-4.49",
+        "defaults",
+        "u@p5.test",
+        "4.49",
+        tagged_no("score=4.49 tagged_above=1 required=4.5 tests=[", "4.49", "****"),
+    ),
+    Case(
+        "normal-4.5",
+        "defaults",
+        "u@p5.test",
+        "4.5",
+        tagged_yes(
+            "score=4.5 tagged_above=1 required=4.5 tests=[", "4.5", "****", "***SPAM***Hello"
+        ),
+    ),
+    Case(
+        "normal-49.99",
+        "defaults",
+        "u@p5.test",
+        "49.99",
+        tagged_yes(
+            "score=49.99 tagged_above=1 required=4.5 tests=[",
+            "49.99",
+            stars(49),
+            "***SPAM***Hello",
+        ),
+    ),
+    Case("normal-50", "defaults", "u@p5.test", "50", killed(False)),
+    Case("normal-100", "defaults", "u@p5.test", "100", killed(False)),
+    # Non-paying: spam (and virus) checks bypassed -> never tagged, never killed, and no
+    # X-Virus-Scanned either (§3.1 item 3, §5.1).
+    Case(
+        "nonpaying-0",
+        "defaults",
+        "u@p1.test",
+        "0",
+        untagged(absent=(*SPAM_HEADERS, "X-Virus-Scanned")),
+    ),
+    Case(
+        "nonpaying-7",
+        "defaults",
+        "u@p1.test",
+        "7",
+        untagged(absent=(*SPAM_HEADERS, "X-Virus-Scanned")),
+    ),
+    Case(
+        "nonpaying-1000",
+        "defaults",
+        "u@p1.test",
+        "1000",
+        untagged(absent=(*SPAM_HEADERS, "X-Virus-Scanned")),
+    ),
+    # Uncensored / Wants all spam: tag 3, tag2 = kill = 999, spam lover, NULL subject tag
+    # -> static '***SPAM*** ', NULL qto -> static spam-quarantine (§3.4, §3.5, §5.1).
+    Case("uncensored-2.99", "defaults", "u@p2.test", "2.99", untagged()),
+    Case(
+        "uncensored-3",
+        "defaults",
+        "u@p2.test",
+        "3",
+        tagged_no("score=3 tagged_above=3 required=999 tests=[", "3", "***"),
+    ),
+    Case(
+        "uncensored-998.99",
+        "defaults",
+        "u@p2.test",
+        "998.99",
+        tagged_no("score=998.99 tagged_above=3 required=999 tests=[", "998.99", stars(64)),
+        why="X-Spam-Level caps at 64 stars (§3.3)",
+    ),
+    Case(
+        "uncensored-999",
+        "defaults",
+        "u@p2.test",
+        "999",
+        tagged_yes(
+            "score=999 tagged_above=3 required=999 tests=[",
+            "999",
+            stars(64),
+            "***SPAM*** Hello",
+            category="spam",
+            quarantined=True,
+        ),
+        why="killed but spam lover: passed with headers, quarantined (qto NULL -> static)",
+    ),
+    Case(
+        "wantsall-999",
+        "defaults",
+        "u@p3.test",
+        "999",
+        tagged_yes(
+            "score=999 tagged_above=3 required=999 tests=[",
+            "999",
+            stars(64),
+            "***SPAM*** Hello",
+            category="spam",
+        ),
+    ),
+    Case(
+        "wantsall-500",
+        "defaults",
+        "u@p3.test",
+        "500",
+        tagged_no("score=500 tagged_above=3 required=999 tests=[", "500", stars(64)),
+    ),
+    # Wants viruses: tag 3, tag2 = kill = 6.9, not a spam lover -> never in Junk.
+    Case(
+        "wantsvir-6.89",
+        "defaults",
+        "u@p4.test",
+        "6.89",
+        tagged_no("score=6.89 tagged_above=3 required=6.9 tests=[", "6.89", "******"),
+    ),
+    Case("wantsvir-6.9", "defaults", "u@p4.test", "6.9", killed(True)),
+    # Trigger happy: tag 3, tag2 = kill = 5.
+    Case("trigger-2.99", "defaults", "u@p6.test", "2.99", untagged()),
+    Case(
+        "trigger-4.99",
+        "defaults",
+        "u@p6.test",
+        "4.99",
+        tagged_no("score=4.99 tagged_above=3 required=5 tests=[", "4.99", "****"),
+    ),
+    Case("trigger-5", "defaults", "u@p6.test", "5", killed(True)),
+    # Permissive: tag 3, tag2 10, kill 20, NULL subject tag -> static '***SPAM*** '.
+    Case(
+        "permissive-9.99",
+        "defaults",
+        "u@p7.test",
+        "9.99",
+        tagged_no("score=9.99 tagged_above=3 required=10 tests=[", "9.99", stars(9)),
+    ),
+    Case(
+        "permissive-10",
+        "defaults",
+        "u@p7.test",
+        "10",
+        tagged_yes(
+            "score=10 tagged_above=3 required=10 tests=[", "10", stars(10), "***SPAM*** Hello"
+        ),
+    ),
+    Case(
+        "permissive-19.99",
+        "defaults",
+        "u@p7.test",
+        "19.99",
+        tagged_yes(
+            "score=19.99 tagged_above=3 required=10 tests=[",
+            "19.99",
+            stars(19),
+            "***SPAM*** Hello",
+        ),
+    ),
+    Case("permissive-20", "defaults", "u@p7.test", "20", killed(True)),
+    # No row ("- not enabled -", alias domains): static 20/60/60, not local -> no X-Spam-*
+    # at all, X-Virus-Scanned still added; >= 60 discarded (§0, §5.1 last row, §5.3).
+    Case(
+        "norow-25",
+        "defaults",
+        "u@norow.test",
+        "25",
+        untagged(
+            local=False, policy=None, headers={"X-Virus-Scanned": "Debian amavis at example.net"}
+        ),
+    ),
+    Case("norow-59.99", "defaults", "u@norow.test", "59.99", untagged(local=False)),
+    Case("norow-60", "defaults", "u@norow.test", "60", killed(True, local=False)),
+    # No row but the domain is local per Debian's @local_domains_acl = (".$mydomain").
+    Case("mydomain-19.99", "defaults", "u@example.net", "19.99", untagged(local=True)),
+    Case(
+        "mydomain-20",
+        "defaults",
+        "u@mail.example.net",
+        "20",
+        tagged_no(f"score=20 {STATIC_STATUS} tests=[", "20", stars(20), local=True),
+    ),
+    Case("mydomain-60", "defaults", "u@example.net", "60", killed(True, local=True)),
+    # ---- destinies and DSN (§3.5) ----
+    Case(
+        "bounce-trigger-5",
+        "defaults_bounce",
+        "u@p6.test",
+        "5",
+        killed(True, destiny="bounce", dsn_sent=True),
+    ),
+    Case(
+        "bounce-trigger-99.99",
+        "defaults_bounce",
+        "u@p6.test",
+        "99.99",
+        killed(True, destiny="bounce", dsn_sent=True),
+    ),
+    Case(
+        "bounce-trigger-100-cutoff",
+        "defaults_bounce",
+        "u@p6.test",
+        "100",
+        killed(True, destiny="bounce", dsn_sent=False),
+        why="s >= static sa_dsn_cutoff_level 100 suppresses the DSN",
+    ),
+    Case(
+        "bounce-normal-dsn0",
+        "defaults_bounce",
+        "u@p5.test",
+        "50",
+        killed(False, destiny="bounce", dsn_sent=False),
+        why="Normal's spam_dsn_cutoff_level 0: every spam score is at/above it",
+    ),
+    Case(
+        "bounce-null-sender",
+        "defaults_bounce",
+        "u@p6.test",
+        "5",
+        killed(True, destiny="bounce", dsn_sent=False),
+        args=("--sender", ""),
+    ),
+    Case(
+        "bounce-bulk",
+        "defaults_bounce",
+        "u@p6.test",
+        "5",
+        killed(True, destiny="bounce", dsn_sent=False),
+        message="bulk",
+    ),
+    Case("reject-trigger-5", "defaults_reject", "u@p6.test", "5", killed(True, destiny="reject")),
+    Case(
+        "pass-trigger-5",
+        "defaults_pass",
+        "u@p6.test",
+        "5",
+        tagged_yes(
+            "score=5 tagged_above=3 required=5 tests=[",
+            "5",
+            "*****",
+            "***SPAM*** Hello",
+            category="spam",
+            quarantined=True,
+        ),
+        why="D_PASS delivers killed mail; quarantine is independent of the destiny",
+    ),
+    Case(
+        "pass-normal-60",
+        "defaults_pass",
+        "u@p5.test",
+        "60",
+        tagged_yes(
+            "score=60 tagged_above=1 required=4.5 tests=[",
+            "60",
+            stars(60),
+            "***SPAM***Hello",
+            category="spam",
+            quarantined=False,
+        ),
+    ),
+    # ---- lookup (§3.6, §3.7, §5.3) ----
+    Case(
+        "nullfall-4.5",
+        "lookup",
+        "a@x.test",
+        "4.5",
+        tagged_no(
+            "score=4.5 tagged_above=1 required=8 tests=[",
+            "4.5",
+            "****",
+            policy={"id": 9, "matched_key": "a@x.test", "priority": 7},
+        ),
+        why="policy 9 sets only tag2; tag falls through to @x.test (Normal)",
+    ),
+    Case(
+        "nullfall-8",
+        "lookup",
+        "a@x.test",
+        "8",
+        tagged_yes("score=8 tagged_above=1 required=8 tests=[", "8", stars(8), "***SPAM***Hello"),
+        why="subject tag2 falls through to Normal's '***SPAM***'",
+    ),
+    Case("nullfall-50", "lookup", "a@x.test", "50", killed(False)),
+    Case(
+        "inherit-3.2.11",
+        "lookup",
+        "b@x.test",
+        "4.5",
+        tagged_yes(
+            "score=4.5 tagged_above=1 required=4.5 tests=[",
+            "4.5",
+            "****",
+            "***SPAM***Hello",
+            policy={"id": 5, "matched_key": "@x.test", "priority": 5},
+        ),
+        why="policy_id 0 rows are excluded since 3.2.6",
+    ),
+    Case(
+        "inherit-3.2.5",
+        "lookup",
+        "b@x.test",
+        "4.5",
+        tagged_yes(
+            "score=4.5 tagged_above=1 required=4.5 tests=[",
+            "4.5",
+            "****",
+            "***SPAM***Hello",
+            policy={"id": 5, "matched_key": "@x.test", "priority": 5},
+        ),
+        args=("--ispconfig-version", "3.2.5"),
+        why="before 3.2.6 the policy-0 row matches with NULL levels; the reported policy is "
+        "the first row that has one (the b@x.test row shows in the reasons)",
+    ),
+    Case(
+        "inherit-norow-3.2.11",
+        "lookup",
+        "c@y.test",
+        "20",
+        untagged(local=False, policy=None),
+        why="excluded row, no domain row: static levels, local from local_domains_maps",
+    ),
+    Case(
+        "inherit-norow-3.2.5",
+        "lookup",
+        "c@y.test",
+        "20",
+        tagged_no(f"score=20 {STATIC_STATUS} tests=[", "20", stars(20), local=True),
+        args=("--ispconfig-version", "3.2.5"),
+        why="the policy-0 row still gives local = Y; levels static",
+    ),
+    Case(
+        "inherit-norow-3.1.14",
+        "lookup",
+        "c@y.test",
+        "20",
+        tagged_no(f"score=20 {STATIC_STATUS} tests=[", "20", stars(20), local=True),
+        args=("--ispconfig-version", "3.1.14"),
+    ),
+    Case(
+        "domain-prio-9-beats-address-7",
+        "lookup",
+        "u@pri.test",
+        "5",
+        killed(True, policy={"id": 6, "matched_key": "@pri.test", "priority": 9}),
+    ),
+    Case(
+        "ext-row",
+        "lookup",
+        "u+news@x.test",
+        "5",
+        killed(False, policy={"id": 6, "matched_key": "u+news@x.test"}),
+        why="Trigger happy's NULL spam_quarantine_to falls through to @x.test's ''",
+    ),
+    Case(
+        "ext-row-case",
+        "lookup",
+        "U+News@X.TEST",
+        "5",
+        killed(False, policy={"id": 6, "matched_key": "u+news@x.test"}),
+        why="keys are lower-cased (and MySQL compares case-insensitively)",
+    ),
+    Case(
+        "ext-other-falls-to-domain",
+        "lookup",
+        "u+other@x.test",
+        "5",
+        dict(category="spammy", destiny="pass", policy={"id": 5, "matched_key": "@x.test"}),
+    ),
+    Case(
+        "bare-localpart-local-domain",
+        "lookup",
+        "postmaster@example.net",
+        "999",
+        dict(
+            category="spam",
+            destiny="pass",
+            folder="Junk",
+            policy={"id": 2, "matched_key": "postmaster"},
+        ),
+    ),
+    Case(
+        "bare-localpart-not-for-sql-local",
+        "lookup",
+        "postmaster@other.test",
+        "999",
+        killed(False, policy={"id": 5, "matched_key": "@other.test"}),
+        why="bare local-part keys need the static local_domains_maps, not the SQL flag",
+    ),
+    Case(
+        "local-N",
+        "lookup",
+        "user@nl.test",
+        "4.5",
+        untagged(category="spammy", local=False, policy={"id": 5, "matched_key": "@nl.test"}),
+        why="levels apply but no headers/subject for a non-local recipient",
+    ),
+    Case("local-N-50", "lookup", "user@nl.test", "50", killed(False, local=False)),
+    Case(
+        "local-NULL-falls-through",
+        "lookup",
+        "d@nl.test",
+        "4",
+        untagged(local=False, policy={"id": 6, "matched_key": "d@nl.test"}),
+        why="NULL local falls through to @nl.test's N; 4 >= tag 3 but not local",
+    ),
+    Case(
+        "subdomain-row",
+        "lookup",
+        "u@deep.sub.test",
+        "10",
+        tagged_yes(
+            "score=10 tagged_above=3 required=10 tests=[",
+            "10",
+            stars(10),
+            "***SPAM*** Hello",
+            policy={"id": 7, "matched_key": "@.sub.test"},
+        ),
+    ),
+    Case(
+        "subdomain-row-matches-parent",
+        "lookup",
+        "u@sub.test",
+        "10",
+        dict(folder="Junk", policy={"id": 7, "matched_key": "@.sub.test"}),
+    ),
+    # ---- white/blacklists (§3.5, §3.6) ----
+    # amavis skips SpamAssassin when every recipient white- or blacklists the sender
+    # (Amavis.pm: "sender white/blacklisted, skipping spam_scan"): the level is undefined,
+    # "score=x"; whitelisted recipients are then never tagged (undef - 10 < tag).
+    Case(
+        "whitelist-alone-60",
+        "wb",
+        "wl@w.test",
+        "60",
+        untagged(),
+        why="single whitelisted recipient: no scan, no X-Spam-* headers",
+    ),
+    Case(
+        "whitelist-60",
+        "wb",
+        "wl@w.test",
+        "60",
+        tagged_no(
+            "score=60 tagged_above=1 required=4.5 WHITELISTED tests=[]", "0", "", category="clean"
+        ),
+        extra_rcpts=("other@w.test",),
+        why="whitelisted: tag uses s-10, never tag2/kill; Score <= 0, no stars",
+    ),
+    Case(
+        "whitelist-10.5",
+        "wb",
+        "wl@w.test",
+        "10.5",
+        untagged(),
+        extra_rcpts=("other@w.test",),
+    ),
+    Case("blacklist-0", "wb", "bl@w.test", "0", killed(False)),
+    Case(
+        "blacklist-lover",
+        "wb",
+        "lover@w.test",
+        "1.2",
+        tagged_yes(
+            "score=1.2 tagged_above=3 required=999 BLACKLISTED tests=[]",
+            "64",
+            stars(64),
+            "***SPAM***Hello",
+            category="spam",
+        ),
+        extra_rcpts=("other@w.test",),
+        why="§3.2 example: Yes although 1.2 < required; Score raised to 64; the NULL subject "
+        "tag of Uncensored falls through to the @w.test row's Normal '***SPAM***'",
+    ),
+    Case(
+        "blacklist-lover-alone",
+        "wb",
+        "lover@w.test",
+        "1.2",
+        tagged_yes(
+            "score=x tagged_above=3 required=999 BLACKLISTED tests=[]",
+            "64",
+            stars(64),
+            "***SPAM***Hello",
+            category="spam",
+        ),
+        why="single blacklisted recipient: SpamAssassin is not run, the level is undefined",
+    ),
+    Case(
+        "soft-plus5",
+        "wb",
+        "soft@w.test",
+        "0",
+        tagged_yes(
+            "score=5 tagged_above=1 required=4.5 tests=[AM.WBL=5]", "5", "*****", "***SPAM***Hello"
+        ),
+        why="soft score: added to the level and listed as AM.WBL (SpamControl.pm)",
+    ),
+    Case(
+        "soft-minus3",
+        "wb",
+        "minus@w.test",
+        "6.2",
+        tagged_no("score=3.2 tagged_above=1 required=4.5 tests=[AM.WBL=-3]", "3.2", "***"),
+    ),
+    Case(
+        "neutral-stops",
+        "wb",
+        "neutral@w.test",
+        "0",
+        untagged(),
+        args=("--sender", "bob@evil.test"),
+        why="' ' is a neutral hit on the mailbox row: the domain row's B is not reached",
+    ),
+    Case(
+        "domain-row-blacklist",
+        "wb",
+        "other@w.test",
+        "0",
+        killed(False),
+        args=("--sender", "bob@evil.test"),
+    ),
+    Case(
+        "inactive-entry-skipped",
+        "wb",
+        "wl@w.test",
+        "0",
+        killed(False),
+        args=("--sender", "bob@evil.test"),
+        message="from_evil",
+        why="active = 'n' W is ignored, the domain row's B applies",
+    ),
+    Case(
+        "white-and-black",
+        "wb",
+        "wl@w.test",
+        "0",
+        tagged_no("score=x tagged_above=1 required=4.5 BLACKLISTED WHITELISTED tests=[]", "0", ""),
+        args=("--sender", "bob@evil.test"),
+        why="SpamControl.pm: the envelope sender hits the domain row's B, then the From "
+        "address alice@ is looked up in the first row and hits W: both flags; whitelisting "
+        "wins for tag2/kill, blacklisting forces tag; listed for all → no scan, score=x",
+    ),
+    Case(
+        "wblist-priority-order",
+        "wb",
+        "order@w.test",
+        "0",
+        killed(False),
+        why="wblist rows ordered by priority DESC: B (9) before W (5)",
+    ),
+    Case(
+        "from-header-lookup",
+        "wb",
+        "other@w.test",
+        "0",
+        killed(False),
+        message="from_evil",
+        why="each From-header address is looked up besides the envelope sender",
+    ),
+    Case("inherit-wblist-3.2.11", "wb", "inh@w.test", "0", untagged()),
+    Case(
+        "inherit-wblist-3.2.5",
+        "wb",
+        "inh@w.test",
+        "0",
+        killed(False),
+        args=("--ispconfig-version", "3.2.5"),
+        why="the policy-0 row's id still selects its wblist before 3.2.6",
+    ),
+    # ---- subject tags and formats (§3.2, §3.3, §3.5) ----
+    Case(
+        "subj-tag1",
+        "subj",
+        "u@s11.test",
+        "2",
+        tagged_no("score=2 tagged_above=1 required=4 tests=[", "2", "**", subject="[maybe] Hello"),
+    ),
+    Case(
+        "subj-tag2-null-static",
+        "subj",
+        "u@s11.test",
+        "4",
+        tagged_yes("score=4 tagged_above=1 required=4 tests=[", "4", "****", "***SPAM*** Hello"),
+    ),
+    Case(
+        "subj-tag2-empty-uses-tag1",
+        "subj",
+        "u@s12.test",
+        "4",
+        tagged_yes("score=4 tagged_above=1 required=4 tests=[", "4", "****", "[maybe] Hello"),
+    ),
+    Case(
+        "subj-tag-above-tag2",
+        "subj",
+        "u@s13.test",
+        "4",
+        dict(
+            category="spammy",
+            tagged=True,
+            absent=SPAM_HEADERS,
+            subject="***SPAM*** Hello",
+            folder="INBOX",
+        ),
+        why="§3.5 edge: tag > tag2 gives the tag2 subject without any X-Spam-* header",
+    ),
+    Case(
+        "subj-tag-above-tag2-3.2.0",
+        "subj",
+        "u@s13.test",
+        "4",
+        dict(subject="***SPAM*** Hello", folder="Junk"),
+        args=("--ispconfig-version", "3.2.0"),
+    ),
+    Case(
+        "subj-normal-existing",
+        "subj",
+        "u@p5.test",
+        "5",
+        dict(subject="***SPAM***Hello"),
+        message="tagged_amavis",
+    ),
+    Case(
+        "subj-static-existing",
+        "subj",
+        "u@p7.test",
+        "10",
+        dict(subject="***SPAM*** Hello"),
+        message="tagged_static",
+    ),
+    Case(
+        "levels-negative-tag",
+        "subj",
+        "u@s15.test",
+        "0.5",
+        tagged_no("score=0.5 tagged_above=-999 required=6.31 tests=[", "0.5", ""),
+    ),
+    Case(
+        "score-3-decimals",
+        "subj",
+        "u@s15.test",
+        "-2.0994",
+        tagged_no("score=-2.099 tagged_above=-999 required=6.31 tests=[", "-2.099", ""),
+    ),
+    Case(
+        "score-trailing-zeros",
+        "subj",
+        "u@s15.test",
+        "1.10",
+        tagged_no("score=1.1 tagged_above=-999 required=6.31 tests=[", "1.1", "*"),
+    ),
+    # ---- upstream headers and amavis' removal (§3.1, §9.8) ----
+    Case(
+        "upstream-xspam-survives",
+        "defaults",
+        "u@p5.test",
+        "0",
+        dict(tagged=False, folder="Junk", pop3=False),
+        message="up_xspam",
+    ),
+    Case(
+        "upstream-xspam-nonlocal",
+        "defaults",
+        "u@norow.test",
+        "0",
+        dict(tagged=False, folder="Junk"),
+        message="up_xspam",
+    ),
+    Case(
+        "upstream-xspam-3.1",
+        "defaults",
+        "u@p5.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_xspam",
+        args=("--ispconfig-version", "3.1.14"),
+    ),
+    Case(
+        "upstream-flag-removed",
+        "defaults",
+        "u@p5.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_flag",
+    ),
+    Case(
+        "upstream-flag-removed-bypass",
+        "defaults",
+        "u@p1.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_flag",
+        why="removal happens for every recipient, bypassed ones too",
+    ),
+    Case(
+        "upstream-flag-removed-3.1",
+        "defaults",
+        "u@p5.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_flag",
+        args=("--ispconfig-version", "3.1.14"),
+    ),
+    # ---- Sieve Junk rule per version (§5.4, §8) ----
+    Case(
+        "rule-3.1.14-subject",
+        "sieve",
+        "y@s.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_subject",
+        args=("--ispconfig-version", "3.1.14"),
+    ),
+    Case(
+        "rule-3.1.15-subject",
+        "sieve",
+        "y@s.test",
+        "0",
+        dict(folder="Junk"),
+        message="up_subject",
+        args=("--ispconfig-version", "3.1.15"),
+        why="3.1.15 already ships the 3.2.0-3.2.2 rule",
+    ),
+    Case(
+        "rule-3.2.2-subject",
+        "sieve",
+        "y@s.test",
+        "0",
+        dict(folder="Junk"),
+        message="up_subject",
+        args=("--ispconfig-version", "3.2.2"),
+    ),
+    Case(
+        "rule-3.2.3-subject",
+        "sieve",
+        "y@s.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_subject",
+        args=("--ispconfig-version", "3.2.3"),
+    ),
+    Case(
+        "rule-3.2.11-subject",
+        "sieve",
+        "y@s.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_subject",
+    ),
+    Case(
+        "rule-3.2.0-xspam",
+        "sieve",
+        "y@s.test",
+        "0",
+        dict(folder="Junk"),
+        message="up_xspam",
+        args=("--ispconfig-version", "3.2.0"),
+    ),
+    Case(
+        "rule-3.2.4-bayes",
+        "sieve",
+        "y@s.test",
+        None,
+        dict(score=2, tagged=True, status="No, score=2 tagged_above=1 required=4.5", folder="Junk"),
+        message="bayes",
+        args=("--ispconfig-version", "3.2.4"),
+        why="3.2.3-3.2.4 :contains 'Yes' hits BAYES_00 in amavis' own ham Status",
+    ),
+    Case(
+        "rule-3.2.5-bayes",
+        "sieve",
+        "y@s.test",
+        None,
+        dict(score=2, tagged=True, folder="INBOX"),
+        message="bayes",
+        args=("--ispconfig-version", "3.2.5"),
+    ),
+    Case(
+        "rule-3.2.2-bayes",
+        "sieve",
+        "y@s.test",
+        None,
+        dict(folder="INBOX"),
+        message="bayes",
+        args=("--ispconfig-version", "3.2.2"),
+    ),
+    Case(
+        "rule-3.1-flag",
+        "sieve",
+        "y@s.test",
+        "5",
+        dict(folder="Junk"),
+        args=("--ispconfig-version", "3.1.14"),
+    ),
+    # ---- move_junk and personal scripts (§5.4) ----
+    Case("mj-y-spam", "sieve", "y@s.test", "5", dict(folder="Junk", pop3=False)),
+    Case("mj-y-ham", "sieve", "y@s.test", "0", dict(folder="INBOX", pop3=True)),
+    Case("mj-y-work-spam", "sieve", "yw@s.test", "5", dict(folder="Junk")),
+    Case("mj-y-work-ham", "sieve", "yw@s.test", "0", dict(folder="Work", pop3=False)),
+    Case(
+        "mj-a-work-spam",
+        "sieve",
+        "a@s.test",
+        "5",
+        dict(folder="Work"),
+        why="fileinto cancels the implicit keep: the after script does not run",
+    ),
+    Case("mj-a-work-ham", "sieve", "a@s.test", "0", dict(folder="Work")),
+    Case(
+        "mj-a-keepstop-spam",
+        "sieve",
+        "ak@s.test",
+        "5",
+        dict(folder="Junk"),
+        why="keep; stop in the personal script: the after script still runs (§5.4 [run])",
+    ),
+    Case("mj-a-keepstop-ham", "sieve", "ak@s.test", "0", dict(folder="INBOX")),
+    Case("mj-n-spam", "sieve", "n@s.test", "5", dict(folder="INBOX", pop3=True)),
+    Case("mj-n-work-spam", "sieve", "nw@s.test", "5", dict(folder="Work")),
+    # ---- score sources (issue: --score, else the topmost report) ----
+    Case(
+        "score-from-amavis-report",
+        "defaults",
+        "u@p5.test",
+        None,
+        dict(score=7.234, folder="Junk"),
+        message="sa_report",
+    ),
+    Case(
+        "score-from-rspamd-report",
+        "defaults",
+        "u@p5.test",
+        None,
+        dict(score=16.5, folder="Junk"),
+        message="rspamd_report",
+    ),
+    # ---- rspamd (§4.2-4.4, §7) ----
+    Case(
+        "rspamd-normal-5.99",
+        "rspamd",
+        "u@r5.test",
+        "5.99",
+        dict(
+            destiny="pass",
+            tagged=False,
+            subject="Hello",
+            folder="INBOX",
+            headers={
+                "X-Spam-Status": "No, score=5.99",
+                "X-Spam-Level": "*****",
+                "X-Spamd-Bar": "+++++",
+            },
+            absent=("X-Spam", "X-Spam-Flag"),
+        ),
+    ),
+    Case(
+        "rspamd-normal-6",
+        "rspamd",
+        "u@r5.test",
+        "6",
+        dict(
+            destiny="pass",
+            tagged=True,
+            subject="*** SPAM *** Hello",
+            folder="Junk",
+            headers={"X-Spam-Status": "Yes, score=6.00"},
+            absent=("X-Spam",),
+        ),
+        why="rewrite subject adds no X-Spam; Status Yes moves it (3.2.5+)",
+    ),
+    Case(
+        "rspamd-normal-6-3.2.0",
+        "rspamd",
+        "u@r5.test",
+        "6",
+        dict(folder="Junk"),
+        args=("--ispconfig-version", "3.2.0"),
+    ),
+    Case(
+        "rspamd-normal-6.2-format",
+        "rspamd",
+        "u@r5.test",
+        "6.2",
+        dict(headers={"X-Spam-Status": "Yes, score=6.20", "X-Spam-Level": "******"}),
+    ),
+    Case("rspamd-normal-9.99", "rspamd", "u@r5.test", "9.99", dict(folder="Junk")),
+    Case("rspamd-normal-10", "rspamd", "u@r5.test", "10", dict(destiny="reject", delivered=False)),
+    Case(
+        "rspamd-addheader-5",
+        "rspamd",
+        "u@ah.test",
+        "5",
+        dict(
+            tagged=True,
+            subject="Hello",
+            folder="Junk",
+            headers={"X-Spam": "Yes", "X-Spam-Status": "Yes, score=5.00"},
+        ),
+    ),
+    Case(
+        "rspamd-addheader-4.99",
+        "rspamd",
+        "u@ah.test",
+        "4.99",
+        dict(tagged=False, folder="INBOX", absent=("X-Spam",)),
+    ),
+    Case(
+        "rspamd-lover-5.99",
+        "rspamd",
+        "u@r3.test",
+        "5.99",
+        dict(destiny="pass", folder="INBOX", headers={"X-Spam-Status": "No, score=5.99"}),
+        why="Wants all spam: the rule only sets reject = null; greylist 4 is a 4xx then pass",
+    ),
+    Case(
+        "rspamd-lover-50",
+        "rspamd",
+        "u@r3.test",
+        "50",
+        dict(
+            destiny="pass",
+            folder="Junk",
+            headers={
+                "X-Spam": "Yes",
+                "X-Spam-Status": "Yes, score=50.00",
+                "X-Spam-Level": stars(50),
+            },
+        ),
+        why="Wants all spam: reject = null, the global add header = 6 still applies (§4.4)",
+    ),
+    Case(
+        "rspamd-one-settings-per-message",
+        "rspamd",
+        "u@r5.test",
+        "8",
+        dict(destiny="reject", delivered=False),
+        extra_rcpts=("v@r5.test",),
+        why="v@r5.test's address rule (20+7) wins for the whole message: Trigger happy kill 8",
+    ),
+    Case("rspamd-alone-8", "rspamd", "u@r5.test", "8", dict(destiny="pass", folder="Junk")),
+    Case(
+        "rspamd-norow-6",
+        "rspamd",
+        "u@none.test",
+        "6",
+        dict(tagged=True, folder="Junk", headers={"X-Spam": "Yes"}),
+        why="no settings entry: Debian's global add_header = 6",
+    ),
+    Case("rspamd-norow-15", "rspamd", "u@none.test", "15", dict(destiny="reject", delivered=False)),
+    Case(
+        "rspamd-removes-upstream",
+        "rspamd",
+        "u@r5.test",
+        "0",
+        dict(folder="INBOX"),
+        message="up_xspam",
+        why="ISPConfig's remove-headers routine deletes X-Spam",
+    ),
+    Case(
+        "rspamd-bar-negative",
+        "rspamd",
+        "u@r5.test",
+        "-2.5",
+        dict(
+            headers={"X-Spamd-Bar": "--", "X-Spam-Status": "No, score=-2.50"},
+            absent=("X-Spam-Level",),
+        ),
+    ),
+    Case(
+        "rspamd-bar-small",
+        "rspamd",
+        "u@r5.test",
+        "0.5",
+        dict(headers={"X-Spamd-Bar": "/"}, absent=("X-Spam-Level",)),
+    ),
+]
+
+
+# --------------------------------------------------------------------------------------
+# Running and checking
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def deliver_json(tmp_path: Path, case: Case) -> dict[str, Any]:
+    doc = tmp_path / "policies.toml"
+    doc.write_text(DOCS[case.doc], encoding="utf-8")
+    msg = tmp_path / "message.eml"
+    msg.write_text(MESSAGES[case.message], encoding="utf-8")
+    argv = ["deliver", "--json", "--policies", str(doc), "--rcpt", case.rcpt]
+    for extra in case.extra_rcpts:
+        argv += ["--rcpt", extra]
+    if case.score is not None:
+        argv += ["--score", case.score]
+    argv += [*case.args, str(msg)]
+    code, out, err = run_cli(argv)
+    assert code == 0, err
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+def _recipient(result: dict[str, Any], rcpt: str) -> dict[str, Any]:
+    for entry in result["recipients"]:
+        if entry["recipient"] == rcpt:
+            found: dict[str, Any] = entry
+            return found
+    raise AssertionError(f"no entry for {rcpt}: {result}")
+
+
+def check(entry: dict[str, Any], expect: dict[str, Any]) -> None:
+    problems: list[str] = []
+
+    def differ(name: str, want: Any, got: Any) -> None:
+        if want != got:
+            problems.append(f"{name}: expected {want!r}, got {got!r}")
+
+    for key in ("category", "destiny", "tagged", "local", "quarantined", "subject", "score"):
+        if key in expect:
+            differ(key, expect[key], entry.get(key))
+    if "policy" in expect:
+        want = expect["policy"]
+        got = entry.get("policy")
+        if want is None:
+            differ("policy", None, got)
+        elif got is None:
+            problems.append(f"policy: expected {want!r}, got None")
+        else:
+            for k, v in want.items():
+                differ(f"policy.{k}", v, got.get(k))
+    headers: dict[str, str] = entry.get("headers_added") or {}
+    for name, value in expect.get("headers", {}).items():
+        differ(f"header {name}", value, headers.get(name))
+    for name in expect.get("absent", ()):
+        if name in headers:
+            problems.append(f"header {name} should be absent, got {headers[name]!r}")
+    if "status" in expect:
+        status = headers.get("X-Spam-Status", "")
+        if not status.startswith(expect["status"]):
+            problems.append(f"X-Spam-Status: expected prefix {expect['status']!r}, got {status!r}")
+    deliveries = entry.get("deliveries") or []
+    delivered = [d for d in deliveries if d.get("folder") is not None]
+    if "delivered" in expect:
+        differ("delivered", expect["delivered"], bool(delivered))
+    if "folder" in expect:
+        folders = [d.get("folder") for d in deliveries]
+        differ("folder", [expect["folder"]], folders)
+    if "pop3" in expect:
+        differ("pop3_visible", [expect["pop3"]], [d.get("pop3_visible") for d in deliveries])
+    if "dsn_sent" in expect:
+        dsn = entry.get("dsn")
+        sent = bool(dsn) and dsn not in ("suppressed",) and not str(dsn).startswith("suppressed")
+        differ("dsn sent", expect["dsn_sent"], sent)
+    assert not problems, "\n".join(problems) + "\n" + json.dumps(entry, indent=1)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_review_case(case: Case, tmp_path: Path) -> None:
+    result = deliver_json(tmp_path, case)
+    check(_recipient(result, case.rcpt), case.expect)
