@@ -186,7 +186,7 @@ def _render_recipient(d: RecipientDecision) -> str:
     policy = "none (static settings)"
     if d.policy is not None:
         policy = (
-            f"{d.policy.name or '(unnamed)'} (id {d.policy.id}) via {d.policy.matched_key!r}"
+            f'{d.policy.name or "(unnamed)"} (id {d.policy.id}) via "{d.policy.matched_key}"'
             f", priority {d.policy.priority}"
         )
     headers = "\n".join(f"{n}: {v}" for n, v in d.headers_added) or "(none)"

@@ -297,7 +297,7 @@ def _quarantine(
         return False, "no quarantine: blacklisted sender and a quarantine cutoff is set"
     if cutoff is not None and level >= cutoff:
         return False, f"no quarantine: score >= spam_quarantine_cutoff_level {perl_number(cutoff)}"
-    return True, f"quarantined to {qto!r} ({lookup.source('spam_quarantine_to')})"
+    return True, f'quarantined to "{qto}" ({lookup.source("spam_quarantine_to")})'
 
 
 def _opt(value: object) -> float | None:

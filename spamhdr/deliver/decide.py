@@ -12,13 +12,14 @@ Sieve runs on the full header block after the filter's edits (§6 step 8).
 from __future__ import annotations
 
 import email.utils
+import math
 import re
 from dataclasses import dataclass
 
 from spamhdr.deliver.aliases import expand_recipient
 from spamhdr.deliver.amavis import decide_amavis, perl_number
 from spamhdr.deliver.edit import HeaderEdits, apply_edits
-from spamhdr.deliver.lookup import PolicyLookup, lookup_policy, lookup_wblist
+from spamhdr.deliver.lookup import PolicyLookup, lookup_policy, lookup_wblist, split_address
 from spamhdr.deliver.model import MailUser, PolicySet
 from spamhdr.deliver.rspamd import RspamdDecision, decide_rspamd
 from spamhdr.deliver.sieve import SieveScripts, render_scripts
@@ -286,6 +287,12 @@ def decide_delivery(
     """
     if not recipients:
         raise UsageError("at least one recipient (--rcpt) is needed")
+    for rcpt in recipients:
+        local, domain = split_address(rcpt)
+        if not local or not domain or any(ch.isspace() for ch in rcpt.strip()):
+            raise UsageError(f"recipient {rcpt!r} is not an e-mail address (local@domain)")
+    if score is not None and not math.isfinite(score):
+        raise UsageError(f"the score must be a finite number, got {score}")
     scanned = ScannerResult(score, "--score") if score is not None else None
     if scanned is None:
         scanned = read_scanner_result(message)
@@ -348,11 +355,11 @@ def decide_delivery(
 
 def _lookup_reason(lookup: PolicyLookup) -> str:
     if not lookup.rows:
-        text = "no spamfilter_users row matches " + ", ".join(repr(k) for k in lookup.keys)
+        text = "no spamfilter_users row matches " + ", ".join(f'"{k}"' for k in lookup.keys)
         text += ": amavis' static 50-user settings apply"
     else:
         shown = [
-            f"{key!r} (priority {user.priority}, policy {user.policy_id}"
+            f'"{key}" (priority {user.priority}, policy {user.policy_id}'
             + (f" {policy.policy_name}" if policy and policy.policy_name else "")
             + ("" if policy else ", no such policy: all fields NULL")
             + ")"
@@ -417,6 +424,14 @@ def _finish(
         final_subject = edits.subject if edits.subject is not None else subject
         fields = [(f.name, f.text) for f in parse_header_block(final).fields]
         reasons.extend(expansion.notes)
+        rerouted = [t.address for t in expansion.targets if t.address.lower() != rcpt.lower()]
+        if rerouted:
+            # §3.7/§5.3: the filter saw the envelope recipient (no_address_mappings).
+            reasons.append(
+                f"the filter decided for {rcpt} before alias expansion: the policies of "
+                + ", ".join(rerouted)
+                + " do not apply to this copy"
+            )
         for target in expansion.targets:
             delivery = _deliver(target.address, target.mailbox, target.via, fields, policies)
             deliveries.append(delivery)

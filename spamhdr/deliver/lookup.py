@@ -259,7 +259,7 @@ def lookup_policy(recipient: str, policies: PolicySet) -> PolicyLookup:
                 continue  # NULL (or a LEFT JOIN without policy row) falls through
             if name in ("spam_lover", "bypass_spam_checks", "bypass_virus_checks", "local"):
                 value = _flag(value)
-            where = f"spamfilter_users {key!r} (id {user.id}, priority {user.priority}"
+            where = f'spamfilter_users "{key}" (id {user.id}, priority {user.priority}'
             where += f", policy {user.policy_id})"
             found = ResolvedField(name, value, where)
             break
@@ -338,7 +338,7 @@ def lookup_wblist(lookup: PolicyLookup, senders: tuple[str, ...], policies: Poli
                     break
             final = None
             if entry is not None:
-                where = f"wblist row {entry.wblist_id} ({entry.email!r} for {user.email!r})"
+                where = f'wblist row {entry.wblist_id} ("{entry.email}" for "{user.email}")'
                 shown = sender or "<>"
                 numeric = _WB_NUMERIC.match(entry.wb)
                 if numeric:

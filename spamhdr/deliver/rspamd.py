@@ -197,7 +197,7 @@ def decide_rspamd(
     else:
         name = entry.policy.policy_name if entry.policy else "none (plugin defaults)"
         reasons.append(
-            f"settings {entry.name} ({entry.direction} = {entry.pattern!r}, priority "
+            f'settings {entry.name} ({entry.direction} = "{entry.pattern}", priority '
             f"{entry.priority}, policy {name}) matched {matched}; it applies to the whole message"
         )
         actions.update(dict(entry.actions))

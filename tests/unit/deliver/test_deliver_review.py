@@ -71,6 +71,12 @@ MESSAGES: dict[str, str] = {
     "bulk": "Return-Path: <alice@sender.test>\n"
     + _HEAD
     + "Subject: Hello\nPrecedence: bulk\n\nbody\n",
+    "subject_mid": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Re: ***SPAM*** Hello\n\nbody\n",
+    "listid": "Return-Path: <alice@sender.test>\n"
+    + _HEAD
+    + "Subject: Hello\nList-Id: <news.sender.test>\n\nbody\n",
     "sa_report": "Return-Path: <alice@sender.test>\n"
     + _HEAD
     + "Subject: Hello\n"
@@ -364,6 +370,14 @@ spam_tag2_level = 3
 spam_kill_level = 50
 
 [[spamfilter_policy]]
+id = 14
+policy_name = "score in the tag"
+spam_tag_level = 1
+spam_tag2_level = 4
+spam_kill_level = 50
+spam_subject_tag2 = "[_SCORE_/_REQD_] "
+
+[[spamfilter_policy]]
 id = 15
 policy_name = "tag everything"
 spam_tag_level = -999
@@ -389,6 +403,13 @@ id = 3
 email = "@s13.test"
 priority = 5
 policy_id = 13
+local = "Y"
+
+[[spamfilter_users]]
+id = 4
+email = "@s14.test"
+priority = 5
+policy_id = 14
 local = "Y"
 
 [[spamfilter_users]]
@@ -501,6 +522,50 @@ email = "@ah.test"
 priority = 5
 policy_id = 20
 local = "Y"
+""",
+    # An external forward next to a local mailbox (§5.3).
+    "fwd": """
+[server]
+mydomain = "example.net"
+
+[[spamfilter_users]]
+id = 1
+email = "@f.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[mail_user]]
+mailuser_id = 1
+email = "box@f.test"
+
+[[mail_forwarding]]
+forwarding_id = 1
+source = "fwd@f.test"
+destination = "someone@elsewhere.test, box@f.test"
+type = "forward"
+""",
+    # rspamd greylisting switched on for one mailbox (§4.4: greylist only when on).
+    "rspamd_grey": """
+[server]
+backend = "rspamd"
+mydomain = "example.net"
+
+[[spamfilter_users]]
+id = 1
+email = "@r5.test"
+priority = 5
+policy_id = 5
+local = "Y"
+
+[[mail_user]]
+mailuser_id = 1
+email = "g@r5.test"
+greylisting = "y"
+
+[[mail_user]]
+mailuser_id = 2
+email = "u@r5.test"
 """,
 }
 
@@ -1577,6 +1642,195 @@ CASES: list[Case] = [
     ),
 ]
 
+CASES += [
+    # ---- aliases, catch-all, alias domains, forwards: examples/policies/hosting.toml ----
+    # amavis runs before virtual alias expansion (§3.7, §5.3): the alias address' keys.
+    Case(
+        "alias-two-targets",
+        "hosting",
+        "info@example.com",
+        "6.2",
+        dict(
+            category="spammy",
+            subject="***SPAM***Hello",
+            policy={"id": 5, "matched_key": "@example.com", "priority": 5},
+            folders={"sales@example.com": "Junk", "ceo@example.com": "Junk"},
+        ),
+        why="sales@ (move_junk a, filter does not match) and ceo@ (y) both file into Junk",
+    ),
+    Case(
+        "alias-personal-filter",
+        "hosting",
+        "info@example.com",
+        "6.2",
+        dict(folders={"sales@example.com": "Orders", "ceo@example.com": "Junk"}),
+        message="order",
+        why="move_junk a: the custom filter files into Orders first",
+    ),
+    Case(
+        "alias-ignores-target-policy",
+        "hosting",
+        "info@example.com",
+        "13",
+        dict(destiny="pass", folders={"sales@example.com": "Junk", "ceo@example.com": "Junk"}),
+        why="ceo@'s own policy would discard at 12; the alias is looked up, not the target",
+    ),
+    Case(
+        "inherit-row-excluded",
+        "hosting",
+        "sales@example.com",
+        "6.2",
+        dict(folder="Junk", policy={"id": 5, "matched_key": "@example.com"}),
+        args=("--sender", "orders@partner.test"),
+        why="3.2.11: the policy-0 row and its soft -3 wblist entry are gone",
+    ),
+    Case(
+        "inherit-row-soft-3.2.5",
+        "hosting",
+        "sales@example.com",
+        "6.2",
+        tagged_no("score=3.2 tagged_above=1 required=4.5 tests=[AM.WBL=-3]", "3.2", "***"),
+        args=("--sender", "orders@partner.test", "--ispconfig-version", "3.2.5"),
+    ),
+    Case(
+        "mailbox-strict-tag2",
+        "hosting",
+        "ceo@example.com",
+        "3.5",
+        tagged_yes(
+            "score=3.5 tagged_above=0.5 required=3.5 tests=[]",
+            "3.5",
+            "***",
+            "[SPAM] Hello",
+        ),
+    ),
+    Case("mailbox-strict-quarantine", "hosting", "ceo@example.com", "12", killed(True)),
+    Case(
+        "mailbox-strict-qcutoff",
+        "hosting",
+        "ceo@example.com",
+        "30",
+        killed(False),
+        why="spam_quarantine_cutoff_level 30",
+    ),
+    Case(
+        "mailbox-blacklist-domain",
+        "hosting",
+        "ceo@example.com",
+        "0",
+        killed(False),
+        args=("--sender", "x@spammy-vendor.test"),
+        why="blacklisted with a quarantine cutoff set: no quarantine (Amavis.pm)",
+    ),
+    Case(
+        "catch-all",
+        "hosting",
+        "nobody@example.com",
+        "6.2",
+        dict(
+            policy={"id": 5, "matched_key": "@example.com"}, folders={"sales@example.com": "Junk"}
+        ),
+    ),
+    Case(
+        "alias-domain",
+        "hosting",
+        "ceo@example.org",
+        "6.2",
+        untagged(local=False, policy=None, folders={"ceo@example.com": "INBOX"}),
+        why="no row for example.org: static levels, not local → no headers at all",
+    ),
+    Case("alias-domain-60", "hosting", "ceo@example.org", "60", killed(True, local=False)),
+    Case(
+        "alias-domain-upstream-xspam",
+        "hosting",
+        "ceo@example.org",
+        "0",
+        dict(folders={"ceo@example.com": "Junk"}),
+        message="up_xspam",
+    ),
+    Case(
+        "external-forward",
+        "fwd",
+        "fwd@f.test",
+        "6.2",
+        dict(
+            category="spammy",
+            tagged=True,
+            folders={"someone@elsewhere.test": None, "box@f.test": "Junk"},
+        ),
+        why="the external copy carries the tags; no Sieve on this server",
+    ),
+    # ---- more subject-tag details (§3.5, Amavis.pm) ----
+    Case(
+        "subj-existing-tag-inside",
+        "subj",
+        "u@p7.test",
+        "10",
+        dict(subject="***SPAM*** Re: Hello"),
+        message="subject_mid",
+        why="every copy of the tag is removed, then it is prepended",
+    ),
+    Case(
+        "subj-missing-normal",
+        "subj",
+        "u@p5.test",
+        "5",
+        dict(subject="***SPAM***"),
+        message="no_subject",
+    ),
+    Case(
+        "subj-missing-static-trimmed",
+        "subj",
+        "u@p7.test",
+        "10",
+        dict(subject="***SPAM***"),
+        message="no_subject",
+        why="a new Subject gets the tag with trailing blanks trimmed",
+    ),
+    Case("subj-macros", "subj", "u@s14.test", "6.2", dict(subject="[6.2/4] Hello")),
+    Case("subj-not-local", "lookup", "user@nl.test", "10", dict(subject="Hello")),
+    # ---- DSN: amavis' is_bulk (Amavis.pm) ----
+    Case(
+        "bounce-list-id",
+        "defaults_bounce",
+        "u@p6.test",
+        "5",
+        killed(True, destiny="bounce", dsn_sent=False),
+        message="listid",
+    ),
+    # ---- rspamd greylisting (§4.3-4.4) ----
+    Case(
+        "rspamd-greylist-on",
+        "rspamd_grey",
+        "g@r5.test",
+        "4",
+        dict(destiny="pass", folder="INBOX", headers={"X-Spam-Status": "No, score=4.00"}),
+        why="greylist 4 (mailbox greylisting on): 4xx, the retry is accepted, Status No",
+    ),
+    Case(
+        "rspamd-greylist-off",
+        "rspamd_grey",
+        "u@r5.test",
+        "5.5",
+        dict(destiny="pass", folder="INBOX", subject="Hello"),
+    ),
+    Case(
+        "rspamd-unknown-mailbox",
+        "rspamd_grey",
+        "nobody@r5.test",
+        "0",
+        dict(destiny="reject", delivered=False),
+        why="no mailbox, alias or catch-all: Postfix refuses the address at RCPT TO",
+    ),
+    Case(
+        "unknown-mailbox",
+        "sieve",
+        "nobody@s.test",
+        "0",
+        dict(destiny="reject", delivered=False),
+    ),
+]
+
 
 # --------------------------------------------------------------------------------------
 # Running and checking
@@ -1590,7 +1844,8 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 def deliver_json(tmp_path: Path, case: Case) -> dict[str, Any]:
     doc = tmp_path / "policies.toml"
-    doc.write_text(DOCS[case.doc], encoding="utf-8")
+    text = HOSTING.read_text(encoding="utf-8") if case.doc == "hosting" else DOCS[case.doc]
+    doc.write_text(text, encoding="utf-8")
     msg = tmp_path / "message.eml"
     msg.write_text(MESSAGES[case.message], encoding="utf-8")
     argv = ["deliver", "--json", "--policies", str(doc), "--rcpt", case.rcpt]
@@ -1650,6 +1905,9 @@ def check(entry: dict[str, Any], expect: dict[str, Any]) -> None:
     if "folder" in expect:
         folders = [d.get("folder") for d in deliveries]
         differ("folder", [expect["folder"]], folders)
+    if "folders" in expect:
+        got_folders = {d.get("mailbox"): d.get("folder") for d in deliveries}
+        differ("folders", expect["folders"], got_folders)
     if "pop3" in expect:
         differ("pop3_visible", [expect["pop3"]], [d.get("pop3_visible") for d in deliveries])
     if "dsn_sent" in expect:
@@ -1663,3 +1921,98 @@ def check(entry: dict[str, Any], expect: dict[str, Any]) -> None:
 def test_review_case(case: Case, tmp_path: Path) -> None:
     result = deliver_json(tmp_path, case)
     check(_recipient(result, case.rcpt), case.expect)
+
+
+# --------------------------------------------------------------------------------------
+# Errors a postmaster meets: one line on stderr, the documented exit status, no traceback.
+
+BAD_DOCS = {
+    "bad_toml": "[[spamfilter_policy]\nid = 1\n",
+    "unknown_table": "[[spamfilter_polcy]]\nid = 1\n",
+    "unknown_column": "[[spamfilter_policy]]\nid = 1\nspam_tag_lvl = 3\n",
+    "bad_value": '[[spamfilter_policy]]\nid = 1\nspam_tag_level = "abc"\n',
+    "bad_json": '{"spamfilter_users": [{"id": 1, "email": "@b.c"}',
+    "bad_move_junk": '[[mail_user]]\nmailuser_id = 1\nemail = "a@b.c"\nmove_junk = "q"\n',
+    "bad_wb": '[[spamfilter_wblist]]\nwblist_id = 1\nwb = "maybe"\n',
+    "duplicate_email": '[[spamfilter_users]]\nid = 1\nemail = "@b.c"\n\n'
+    '[[spamfilter_users]]\nid = 2\nemail = "@B.C"\n',
+    "bad_destiny": '[server]\nfinal_spam_destiny = "D_MAYBE"\n',
+    "bad_version": '[server]\nispconfig_version = "2.9"\n',
+}
+
+ERRORS = [
+    # (argv after 'deliver', document, message, exit status, text on stderr)
+    (["--rcpt", "a@b.c"], None, "no_score", 2, "give --score N"),
+    (["--rcpt", "a@b.c", "--score", "5"], None, "missing", 1, "No such file"),
+    (["--score", "5"], None, "plain", 2, "--rcpt"),
+    (["--rcpt", "a@b.c", "--score", "abc"], None, "plain", 2, "invalid float"),
+    (["--rcpt", "a@b.c", "--score", "nan"], None, "plain", 2, "finite"),
+    (["--rcpt", "not an address", "--score", "5"], None, "plain", 2, "not an e-mail address"),
+    (["--rcpt", "a@b.c", "--score", "5", "--ispconfig-version", "4.0"], None, "plain", 2, "3.1"),
+    (["--rcpt", "a@b.c", "--score", "5", "--ispconfig-version", "x.y"], None, "plain", 2, "x.y"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_toml", "plain", 1, "not valid TOML"),
+    (["--rcpt", "a@b.c", "--score", "5"], "unknown_table", "plain", 1, ":1: spamfilter_polcy"),
+    (["--rcpt", "a@b.c", "--score", "5"], "unknown_column", "plain", 1, ":3: spamfilter_policy[0]"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_value", "plain", 1, "expected a number"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_json", "plain", 1, "policies.toml:1:"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_move_junk", "plain", 1, "move_junk"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_wb", "plain", 1, "wb"),
+    (["--rcpt", "a@b.c", "--score", "5"], "duplicate_email", "plain", 1, "UNIQUE"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_destiny", "plain", 1, "D_DISCARD"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_version", "plain", 1, "2.9"),
+]
+
+
+@pytest.mark.parametrize(("argv", "doc", "message", "status", "text"), ERRORS)
+def test_review_errors(
+    argv: list[str], doc: str | None, message: str, status: int, text: str, tmp_path: Path
+) -> None:
+    args = ["deliver", *argv]
+    if doc is not None:
+        path = tmp_path / "policies.toml"
+        path.write_text(BAD_DOCS[doc], encoding="utf-8")
+        args += ["--policies", str(path)]
+    msg = tmp_path / "message.eml"
+    if message != "missing":
+        body = "Subject: x\n\nbody\n" if message == "no_score" else MESSAGES[message]
+        msg.write_text(body, encoding="utf-8")
+    code, out, err = run_cli([*args, str(msg)])
+    assert code == status, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("spamhdr: error: "), err
+    assert text in lines[0]
+    assert "Traceback" not in err
+
+
+def test_review_sieve_scripts_command() -> None:
+    # `deliver sieve` prints what ISPConfig renders: 3.2.5+ rule in the before script for y,
+    # in the after script for a (§5.4).
+    code, out, _err = run_cli(
+        ["deliver", "sieve", "--ispconfig-version", "3.2.11", "--move-junk", "y"]
+    )
+    assert code == 0
+    before, after = out.split("### .ispconfig.sieve")
+    assert 'header :matches "X-Spam-Status" "Yes, *"' in before
+    assert "X-Spam-Status" not in after
+    code, out, _err = run_cli(
+        ["deliver", "sieve", "--ispconfig-version", "3.2.4", "--move-junk", "a"]
+    )
+    before, after = out.split("### .ispconfig.sieve")
+    assert '["X-Spam", "X-Spam-Status"] "Yes"' in after and "X-Spam-Flag" not in before
+
+
+def test_review_clusters(tmp_path: Path) -> None:
+    # §3.8: recipients with identical edits share a re-injection; ceo@ (own policy) does not.
+    case = Case(
+        "clusters",
+        "hosting",
+        "info@example.com",
+        "6.2",
+        {},
+        extra_rcpts=("sales@example.com", "ceo@example.com"),
+    )
+    result = deliver_json(tmp_path, case)
+    cluster = {r["recipient"]: r["cluster"] for r in result["recipients"]}
+    assert cluster["info@example.com"] == cluster["sales@example.com"]
+    assert cluster["ceo@example.com"] != cluster["info@example.com"]
