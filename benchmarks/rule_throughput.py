@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from benchmarks._synthetic_rules import synthetic_header_rules
@@ -205,9 +206,7 @@ def _scaling(files: list[Path]) -> None:
         ruleset = compile_ruleset(_load(extra))
         compiled = time.perf_counter() - start
         count = sum(len(g) for b in ruleset.header_tests.values() for _, g in b)
-        best = min(
-            _time_each(messages, lambda d, rs=ruleset: check_message(rs, d)) for _ in range(2)
-        )
+        best = min(_time_each(messages, partial(check_message, ruleset)) for _ in range(2))
         per_message = 1000 * best / len(messages)
         baseline = baseline or per_message
         print(
