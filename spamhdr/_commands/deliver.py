@@ -52,6 +52,12 @@ def register(subparsers: Any) -> None:
         help="envelope sender (default: Return-Path, else From; '' = <>)",
     )
     parser.add_argument(
+        "--authenticated",
+        action="store_true",
+        help="the sender authenticated (SASL) or is in mynetworks: under rspamd, "
+        "milter_headers adds no spam headers",
+    )
+    parser.add_argument(
         "--score",
         type=float,
         metavar="N",
@@ -125,7 +131,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policies = load_policies(args.policies, args.ispconfig_version, args.backend)
     label = args.message[0]
     data = _read_message(label)
-    report = decide_delivery(data, policies, tuple(args.rcpt), score=args.score, sender=args.sender)
+    report = decide_delivery(
+        data,
+        policies,
+        tuple(args.rcpt),
+        score=args.score,
+        sender=args.sender,
+        authenticated=args.authenticated,
+    )
     if args.json:
         emit_json(out, report.to_json(), anonymize=args.anonymize)
     else:

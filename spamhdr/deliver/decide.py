@@ -384,7 +384,8 @@ def _rspamd_recipient(
             entry.policy.id, entry.policy.policy_name or "", entry.pattern, entry.priority
         )
     elif entry is not None:
-        ref = PolicyRef(0, "", entry.pattern, entry.priority)
+        name = "" if entry.name.startswith("ispc_") else f"users.conf rule {entry.name}"
+        ref = PolicyRef(0, name, entry.pattern, entry.priority)
     return _finish(
         rcpt, ref, verdict.milter_headers, verdict.score, verdict.category, verdict.edits,
         verdict.destiny, False, None, 1, message, policies, subject, list(verdict.reasons),

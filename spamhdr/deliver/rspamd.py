@@ -11,6 +11,7 @@ recipients (§9 point 13).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spamhdr.deliver.edit import HeaderEdits
@@ -79,6 +80,16 @@ def _entry_actions(
     ), False  # fmt: skip
 
 
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _valid_target(pattern: str) -> bool:
+    """The domain test of rspamd_plugin's ``isValidEmail``: at least two DNS labels."""
+    domain = pattern.rpartition("@")[2]
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(_LABEL.fullmatch(label) for label in labels)
+
+
 def _first_policy(address: str, policies: PolicySet) -> SpamfilterPolicy | None:
     # rspamd_plugin: INNER JOIN on (address, @domain) ORDER BY priority DESC (policy 0 drops).
     _local, domain = split_address(address)
@@ -104,6 +115,8 @@ def settings_entries(policies: PolicySet) -> tuple[SettingsEntry, ...]:
         if user.email in ("@", "*@", ""):
             continue  # the plugin ignores global targets
         pattern = user.email.lower() if "@" in user.email else "@" + user.email.lower()
+        if not _valid_target(pattern):
+            continue  # isValidEmail() fails: the plugin writes no file (bare user, "@.dom")
         prio = (10 if _is_domain(user.email) else 20) + user.priority
         actions, want = _entry_actions(policies.policy(user.policy_id), pattern in grey)
         entries.append(SettingsEntry(
@@ -123,20 +136,44 @@ def settings_entries(policies: PolicySet) -> tuple[SettingsEntry, ...]:
         if address in own:
             continue  # the spamfilter_users file of the same name wins
         pattern = address if "@" in address else "@" + address
+        if not _valid_target(pattern):
+            continue
         prio = (10 if _is_domain(address) else 20) + 5
         policy = _first_policy(pattern, policies)
         actions, want = _entry_actions(policy, greylisting)
         entries.append(
             SettingsEntry(f"ispc_{kind}_{ident}", prio, pattern, "rcpt", policy, actions, want)
         )
+    entries.extend(_BUILT_IN)
     entries.sort(key=lambda e: (-e.priority, e.name))
     return tuple(entries)
 
 
+# The rules of ISPConfig's own ``local.d/users.conf`` (install/tpl/rspamd_users.conf.master):
+# authenticated senders get the defaults; mail to postmaster/hostmaster/abuse and from three
+# certificate authorities is wanted spam (priorities as in spec §4.4: 10 and 5; the CA rule
+# 20). The per-IP whitelist needs the client address and is not modelled.
+_BUILT_IN = (
+    SettingsEntry("authenticated", 10, "", "authenticated", None, ()),
+    *(
+        SettingsEntry("whitelist", 5, user, "rcpt", None, (), want_spam=True)
+        for user in ("postmaster", "hostmaster", "abuse")
+    ),
+    *(
+        SettingsEntry("whitelist-ca", 20, domain, "from", None, (), want_spam=True)
+        for domain in ("@comodo.com", "@geotrust.com", "@geotrusteurope.com")
+    ),
+)
+
+
 def _matches(pattern: str, address: str) -> bool:
+    # rspamd settings: "@dom" matches the domain, "user" (no @) the local part, else the
+    # whole address.
     address = address.lower().strip("<>")
     if pattern.startswith("@"):
         return address.endswith(pattern) or address == pattern[1:]
+    if "@" not in pattern:
+        return address.rpartition("@")[0] == pattern
     return address == pattern
 
 
@@ -186,6 +223,11 @@ def decide_rspamd(
     entry: SettingsEntry | None = None
     matched: str | None = None
     for candidate in settings_entries(policies):
+        if candidate.direction == "authenticated":
+            if authenticated:
+                entry, matched = candidate, "the authenticated sender"
+                break
+            continue
         targets = recipients if candidate.direction == "rcpt" else (sender,)
         hit = next((t for t in targets if _matches(candidate.pattern, t)), None)
         if hit is not None:
@@ -195,7 +237,13 @@ def decide_rspamd(
     if entry is None:
         reasons.append("no ISPConfig settings rule matches any recipient: global actions apply")
     else:
-        name = entry.policy.policy_name if entry.policy else "none (plugin defaults)"
+        name = (
+            entry.policy.policy_name
+            if entry.policy
+            else "none (plugin defaults)"
+            if entry.name.startswith("ispc_")
+            else "none (ISPConfig's users.conf)"
+        )
         reasons.append(
             f'settings {entry.name} ({entry.direction} = "{entry.pattern}", priority '
             f"{entry.priority}, policy {name}) matched {matched}; it applies to the whole message"

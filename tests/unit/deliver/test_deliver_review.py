@@ -1822,6 +1822,32 @@ CASES += [
         dict(destiny="reject", delivered=False),
         why="no mailbox, alias or catch-all: Postfix refuses the address at RCPT TO",
     ),
+    # ISPConfig's own users.conf rules (§4.4; install/tpl/rspamd_users.conf.master).
+    Case(
+        "rspamd-postmaster-want-spam",
+        "rspamd",
+        "postmaster@none.test",
+        "20",
+        dict(destiny="pass", folder="INBOX", headers={"X-Spam-Status": "No, score=20.00"}),
+        why="no ISPConfig rule for none.test: the postmaster/hostmaster/abuse want_spam rule",
+    ),
+    Case(
+        "rspamd-postmaster-domain-rule-wins",
+        "rspamd",
+        "postmaster@r5.test",
+        "20",
+        dict(destiny="reject", delivered=False),
+        why="the @r5.test rule (10 + 5) outranks the want_spam rule (5)",
+    ),
+    Case(
+        "rspamd-ca-whitelist",
+        "rspamd",
+        "u@r5.test",
+        "20",
+        dict(destiny="pass", folder="INBOX"),
+        args=("--sender", "ssl@comodo.com"),
+        why="whitelist-ca (priority 20) outranks @r5.test (15): want_spam",
+    ),
     Case(
         "unknown-mailbox",
         "sieve",
