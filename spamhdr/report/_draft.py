@@ -9,7 +9,7 @@ defect, never an exception; the draft never leaves this package.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +54,7 @@ class Draft:
     rounded: set[str] = field(default_factory=set)
     # per-message memo of split X-Spam-Status values (see status.split_status)
     memo: dict[str, Any] = field(default_factory=dict)
-    _index: dict[str, int] = field(default_factory=dict)
+    _index: dict[str, list[int]] = field(default_factory=dict)
 
     # -- bounded regex calls ------------------------------------------------------------
 
@@ -101,42 +101,67 @@ class Draft:
             self.defects.append(f"{what}: {text.strip()[:40]!r} is not a number")
         return value
 
-    def merge_test(self, hit: TestHit, *, rounded: bool = False) -> None:
-        """Merge ``hit`` into the test list: known names gain missing score/description.
+    def add_test(self, hit: TestHit) -> None:
+        """Append ``hit`` to the test list, even when its name is already there.
 
-        ``rounded``: the hit's score is a report column, not the configured score.
+        SpamAssassin lists a ``tflags multiple`` rule once per hit (``tests=A,A,A``,
+        PerMsgStatus.pm ``_handle_hit`` pushes the name on every hit), and so do amavis'
+        ``tests=[…]`` and ``_TESTSSCORES_``: every entry is one hit and one score.
         """
-        index = self._index.get(hit.name)
-        if index is None:
-            if rounded and hit.score is not None:
-                self.rounded.add(hit.name)
-            self._index[hit.name] = len(self.tests)
-            self.tests.append(hit)
-            return
-        known = self.tests[index]
-        if known.score is None and hit.score is not None and rounded:
-            self.rounded.add(hit.name)
-        self.tests[index] = TestHit(
-            known.name,
-            known.score if known.score is not None else hit.score,
-            known.description if known.description is not None else hit.description,
-            known.area if known.area is not None else hit.area,
-            known.options or hit.options,
-            known.details or hit.details,
-        )
+        self._index.setdefault(hit.name, []).append(len(self.tests))
+        self.tests.append(hit)
 
-    def set_raw_score(self, hit: TestHit) -> None:
-        """Replace a test's score with its raw configured score (``_TESTSSCORES_``)."""
-        self.rounded.discard(hit.name)
-        index = self._index.get(hit.name)
-        if index is None:
-            self._index[hit.name] = len(self.tests)
-            self.tests.append(hit)
-            return
-        known = self.tests[index]
-        self.tests[index] = TestHit(
-            known.name, hit.score, known.description, known.area, known.options, known.details
-        )
+    def merge_tests(self, hits: Iterable[TestHit], *, rounded: bool = False) -> None:
+        """Merge a second listing of the tests (a report) into the test list.
+
+        The k-th occurrence of a name in ``hits`` merges into the k-th entry of that name
+        (repeated ``tflags multiple`` hits pair up in order); a known entry only gains the
+        score/description/area/options/details it lacks; names not listed yet are
+        appended. ``rounded``: the scores are a report column, not configured scores.
+        """
+        seen: dict[str, int] = {}
+        for hit in hits:
+            occurrence = seen.get(hit.name, 0)
+            seen[hit.name] = occurrence + 1
+            indices = self._index.get(hit.name, [])
+            if occurrence >= len(indices):
+                if rounded and hit.score is not None:
+                    self.rounded.add(hit.name)
+                self.add_test(hit)
+                continue
+            index = indices[occurrence]
+            known = self.tests[index]
+            if known.score is None and hit.score is not None and rounded:
+                self.rounded.add(hit.name)
+            self.tests[index] = TestHit(
+                known.name,
+                known.score if known.score is not None else hit.score,
+                known.description if known.description is not None else hit.description,
+                known.area if known.area is not None else hit.area,
+                known.options or hit.options,
+                known.details or hit.details,
+            )
+
+    def merge_test(self, hit: TestHit, *, rounded: bool = False) -> None:
+        """Merge one hit into the first entry of its name (see :meth:`merge_tests`)."""
+        self.merge_tests((hit,), rounded=rounded)
+
+    def set_raw_scores(self, hits: Iterable[TestHit]) -> None:
+        """Replace tests' scores with their raw configured scores (``_TESTSSCORES_``),
+        pairing repeated names in order as :meth:`merge_tests` does."""
+        seen: dict[str, int] = {}
+        for hit in hits:
+            self.rounded.discard(hit.name)
+            occurrence = seen.get(hit.name, 0)
+            seen[hit.name] = occurrence + 1
+            indices = self._index.get(hit.name, [])
+            if occurrence >= len(indices):
+                self.add_test(hit)
+                continue
+            known = self.tests[indices[occurrence]]
+            self.tests[indices[occurrence]] = TestHit(
+                known.name, hit.score, known.description, known.area, known.options, known.details
+            )
 
     def freeze(self, findings: tuple[Finding, ...] = ()) -> SpamReport:
         listed = self.listed if self.listed in ("blacklisted", "whitelisted") else None
@@ -165,7 +190,9 @@ class Draft:
             score_int=self.score_int,
             checker_host=self.checker_host,
             autolearn_force_rules=self.autolearn_force_rules,
-            rounded_scores=tuple(t.name for t in self.tests if t.name in self.rounded),
+            rounded_scores=tuple(
+                dict.fromkeys(t.name for t in self.tests if t.name in self.rounded)
+            ),
             fields=self.fields,
         )
 

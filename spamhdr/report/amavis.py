@@ -60,7 +60,7 @@ def _status(header: HeaderField, draft: Draft) -> None:
             draft.defects.append(f"{what}: tests=[ list is not closed")
         body = tests[1:-1] if tests.endswith("]") else tests[1:]
         for hit in parse_tests_scores(body, draft, f"{what} tests"):
-            draft.merge_test(hit)
+            draft.add_test(hit)  # SA's TESTSSCORES repeats tflags-multiple rules
     apply_autolearn(parts, draft, what)
     for word in parts.words:
         if word in _LISTED:
@@ -88,8 +88,7 @@ def _level(header: HeaderField, draft: Draft) -> None:
 
 
 def _report(header: HeaderField, draft: Draft) -> None:
-    for hit in parse_terse_report(header.text, draft):
-        draft.merge_test(hit, rounded=True)
+    draft.merge_tests(parse_terse_report(header.text, draft), rounded=True)
 
 
 def _ignore(header: HeaderField, draft: Draft) -> None:

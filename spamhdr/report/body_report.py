@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spamhdr.report._draft import Draft
-from spamhdr.report.grammar import BODY_REPORT_POINTS, BODY_REPORT_ROW, REPORT_DETAIL
+from spamhdr.report.grammar import BODY_REPORT_POINTS, BODY_REPORT_ROW
 from spamhdr.report.model import TestHit
-from spamhdr.report.spamassassin import split_area
+from spamhdr.report.spamassassin import split_area, split_details
 
 __all__ = ["REPORT_MARKER", "BodyReport", "parse_body_report"]
 
@@ -101,8 +101,9 @@ def parse_body_report(text: str, draft: Draft) -> BodyReport | None:
         if name is None:
             draft.defects.append(f"body report: cannot read row {stripped[:40]!r}")
             continue
-        if stripped.startswith("[") and stripped.endswith("]"):
-            details.extend(m.group("text") for m in draft.finditer(REPORT_DETAIL, stripped))
+        chunks = split_details(stripped, draft)
+        if chunks is not None or details:
+            details.extend(chunks if chunks is not None else (stripped,))
         else:
             desc.append(stripped)
     flush()

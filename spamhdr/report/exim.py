@@ -60,8 +60,7 @@ def _report(header: HeaderField, draft: Draft) -> None:
         # "A=1, B=2 autolearn=ham autolearn_force=no": the list ends at the first key=
         cut = rest.find(" autolearn=")
         items, tail = (rest[:cut], rest[cut:]) if cut >= 0 else (rest, "")
-        for hit in parse_tests_scores(items, draft, what):
-            draft.merge_test(hit)
+        draft.merge_tests(parse_tests_scores(items, draft, what))
         if tail:
             apply_autolearn(split_status("x, " + tail.strip(), draft), draft, what)
         if draft.score is None:
@@ -73,11 +72,9 @@ def _report(header: HeaderField, draft: Draft) -> None:
             draft.required = report.required
             if draft.score is None:
                 draft.score = report.score
-            for hit in report.tests:
-                draft.merge_test(hit, rounded=True)
+            draft.merge_tests(report.tests, rounded=True)
         return
-    for hit in parse_terse_report(header.text, draft):
-        draft.merge_test(hit, rounded=True)
+    draft.merge_tests(parse_terse_report(header.text, draft), rounded=True)
 
 
 FIELD_PARSERS: dict[str, Callable[[HeaderField, Draft], None]] = {

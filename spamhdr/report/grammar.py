@@ -20,7 +20,7 @@ __all__ = [
     "EXIM_REPORT_HEAD",
     "NUMBER",
     "REPORT_AREAS",
-    "REPORT_DETAIL",
+    "REPORT_DETAIL_SEPARATOR",
     "REPORT_RULE_LINE",
     "REPORT_SEGMENT_START",
     "RSPAMD_RESULT_HEAD",
@@ -106,21 +106,30 @@ CHECKER_VERSION = regex.compile(
 #   	*      that should wrap across the report lines when rendered by SA
 #                                  (sa401-exact-threshold-5.0-is-spam-autolearn-disabled)
 #
-# A segment starts at a "*" that follows whitespace (or the start); unfolded one-line
-# reports (fold_headers 0, corpus lore-linux-man m-57790332dcf0) are split the same way.
-# A rule line has 1–3 blanks after the star (the score column is "%4.1f"/"%4.0f", at least
-# 3 characters); a description continuation has "*" + 6 spaces (PerMsgStatus.pm
-# _wrap_desc prefix "*      ").
-REPORT_SEGMENT_START = regex.compile(r"(?:(?<=\A)|(?<=\s))\*(?=\s|\Z)")
+# A segment starts at a "*" that follows whitespace (or the start) and begins one of
+# SpamAssassin's report lines (PerMsgStatus.pm check_cleanup): a rule line "* " + the score
+# column ("%4.1f"/"%4.0f", so 1–3 blanks) + blank + name, or a continuation "*" + six
+# blanks (_wrap_desc prefix "*      "; seven after a wrap at a leading blank, corpus
+# lore-linux-man m-57790332dcf0 "*       in digit"). Any other "*" is description text:
+# real describes contain them ("* like so *" of TVD_SUBJ_FINGER_03, "List-*"), and a
+# one-line report (fold_headers 0, corpus lore-linux-man m-57790332dcf0) has no line
+# breaks to tell them apart.
+# A "*" + blanks + "[" also starts one (a detail line whose blanks were collapsed).
+REPORT_SEGMENT_START = regex.compile(
+    r"(?:(?<=\A)|(?<=\s))\*"
+    r"(?=[ \t]{1,3}-?\d+(?:\.\d+)?[ \t]+[A-Za-z0-9_]|[ \t]{5,}\S|[ \t]+\[)"
+)
 REPORT_RULE_LINE = regex.compile(
     r"\A\*[ \t]{1,3}(?P<score>-?\d+(?:\.\d+)?)[ \t]+(?P<name>[A-Za-z0-9_][A-Za-z0-9_.\-]*)"
     r"(?:[ \t]+(?P<rest>.*))?\Z",
     regex.S,
 )
-# Detail lines: "*      [score: 0.5000]", "[2607:f8b0:… listed in] [list.dnswl.org]"
-# (corpus lore-linux-man m-57790332dcf0); SA wraps each message into 30–48 character chunks
-# and brackets every chunk (PerMsgStatus.pm, $terse).
-REPORT_DETAIL = regex.compile(r"\[(?P<text>[^\[\]]*)\]")
+# Detail lines: "*      [score: 0.5000]", "[2607:f8b0:… listed in]" / "[list.dnswl.org]"
+# (corpus lore-linux-man m-57790332dcf0); SA wraps each log message into 30–48 character
+# chunks and brackets every chunk (PerMsgStatus.pm, $terse). A chunk may contain brackets
+# itself ("[royhalton13[at]gmail.com]", same message): it ends at a "]" followed by the
+# next chunk's "[" (blanks between) — split there, never a nested-quantifier regex.
+REPORT_DETAIL_SEPARATOR = regex.compile(r"\]\s*\[")
 
 # The area prefixes SpamAssassin 4.0.1 passes to got_hit() and prints before the
 # description (grep of Mail/SpamAssassin/*.pm and Plugin/*.pm: "BODY: ", "RAW: ", "URI: ",

@@ -131,5 +131,4 @@ def _attach_body_report(drafts: list[Draft], body: bytes, data: bytes, options: 
     owner.defects.extend(scratch.defects)
     if owner.score is None:
         owner.score, owner.required = report.score, report.required
-    for hit in report.tests:
-        owner.merge_test(hit, rounded=True)
+    owner.merge_tests(report.tests, rounded=True)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from spamhdr.headers import HeaderField
+from spamhdr.headers import HeaderField, decode_words
 from spamhdr.report._draft import Draft, field_value, parse_number
 from spamhdr.report.grammar import (
     CHECKER_VERSION,
     REPORT_AREAS,
-    REPORT_DETAIL,
+    REPORT_DETAIL_SEPARATOR,
     REPORT_RULE_LINE,
     REPORT_SEGMENT_START,
     SA_DISPLAY_SCORE,
@@ -36,6 +36,7 @@ __all__ = [
     "parse_terse_report",
     "parse_tests_scores",
     "split_area",
+    "split_details",
 ]
 
 #: autolearn status words SpamAssassin writes (spec §2.2 grammar "status").
@@ -52,23 +53,54 @@ def split_area(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+def split_details(text: str, draft: Draft) -> tuple[str, ...] | None:
+    """The chunks of a detail line (``[a] [b]``, brackets removed), or None if it is not one.
+
+    A chunk may contain brackets (``[royhalton13[at]gmail.com]``): chunks are split only
+    where a ``]`` is followed by blanks and the next ``[`` (see grammar.REPORT_DETAIL_SEPARATOR).
+    """
+    stripped = text.strip()
+    if len(stripped) < 2 or stripped[0] != "[" or stripped[-1] != "]":
+        return None
+    try:
+        parts = REPORT_DETAIL_SEPARATOR.split(stripped[1:-1], timeout=draft.options.regex_timeout)
+    except TimeoutError:
+        draft.defects.append(f"regex timeout while reading {stripped[:40]!r}")
+        return None
+    return tuple(parts)
+
+
+def _decoded_lines(text: str) -> str:
+    """The report text with RFC 2047 words decoded line by line, line breaks kept.
+
+    SpamAssassin encodes non-ASCII describes (localised rule files) as encoded words; with
+    ``fold_headers 0`` one encoded word can span several report lines, so decoding comes
+    before the report is cut into lines.
+    """
+    lines = text.replace("\r", "").split("\n")
+    return "\n".join(decode_words(line) if "=?" in line else line for line in lines)
+
+
 def parse_terse_report(text: str, draft: Draft) -> list[TestHit]:
     """Read SpamAssassin's terse report (``X-Spam-Report``, ``_REPORT_``).
 
-    Grammar (PerMsgStatus.pm ``_build_reports``; spec §2.3)::
+    Grammar (PerMsgStatus.pm ``check_cleanup``; spec §2.3)::
 
-        report = *( rule-line *( continuation / detail ) )
+        report = *( rule-line *continuation [ details ] )
         rule-line    = "*" 1*3SP score SP name SP [area ": "] description
         continuation = "*" 6SP text           ; wrapped description
-        detail       = ["*" 6SP] 1*( "[" text "]" )
+        details      = "*" 6SP chunk *( FWS chunk )   ; chunk = "[" text "]"
 
-    Lines may be folded (TAB, one space, eight spaces) or all on one line; the value is
-    cut into segments at every ``*`` that follows a blank.
+    Lines may be folded (TAB, one space, eight spaces) or all on one line
+    (``fold_headers 0``); the value is cut into segments at every ``*`` that starts one of
+    these lines (grammar.REPORT_SEGMENT_START), so a ``*`` inside a description stays
+    text. Text on a rule line is always description (SA puts details on lines of their
+    own), so a describe ending in ``[censored]`` keeps it. A wrapped description line that
+    is entirely bracketed is indistinguishable from a detail line and is read as one.
     """
-    flat = text.replace("\r", "").replace("\n", " ")
-    starts = [m.start() for m in draft.finditer(REPORT_SEGMENT_START, flat)]
-    if not starts:
-        if flat.strip():
+    segments, lead = _segments(_decoded_lines(text), draft)
+    if not segments:
+        if lead:
             draft.defects.append("X-Spam-Report: no '* score RULE description' lines found")
         return []
     hits: list[TestHit] = []
@@ -76,7 +108,6 @@ def parse_terse_report(text: str, draft: Draft) -> list[TestHit]:
     score: float | None = None
     desc_parts: list[str] = []
     details: list[str] = []
-    lead = flat[: starts[0]].strip()
     if lead and lead.lower() not in ("spam detection software",):
         # amavis/SA always start with an empty first line (spec §2.3); other text is noise
         draft.defects.append(f"X-Spam-Report: text before the first rule line: {lead[:40]!r}")
@@ -87,9 +118,7 @@ def parse_terse_report(text: str, draft: Draft) -> list[TestHit]:
         area, desc = split_area(" ".join(desc_parts).strip())
         hits.append(TestHit(name, score, desc, area, (), tuple(details)))
 
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(flat)
-        segment = flat[start:end].rstrip()
+    for segment in segments:
         rule = draft.match(REPORT_RULE_LINE, segment)
         if rule is not None:
             flush()
@@ -97,8 +126,9 @@ def parse_terse_report(text: str, draft: Draft) -> list[TestHit]:
             score = float(rule.group("score"))
             desc_parts = []
             details = []
-            rest = rule.group("rest") or ""
-            _take_text(rest, desc_parts, details, draft)
+            rest = (rule.group("rest") or "").strip()
+            if rest:
+                desc_parts.append(rest)
             continue
         body = segment[1:].strip()
         if name is None:
@@ -110,21 +140,47 @@ def parse_terse_report(text: str, draft: Draft) -> list[TestHit]:
     return hits
 
 
+def _segments(text: str, draft: Draft) -> tuple[list[str], str]:
+    """Cut a decoded report into its lines (segments) and the text before the first one.
+
+    Folded (the value has line breaks): every physical line that starts with ``*`` is a
+    report line — SA's own line structure, kept by amavis and by list servers that
+    re-indent — and any other line continues the one before (a bare ``[chunk]`` detail
+    line, or text an MTA re-folded). One line (``fold_headers 0``): cut at each ``*`` that
+    starts a report line (grammar.REPORT_SEGMENT_START).
+    """
+    if "\n" in text.strip():
+        segments: list[str] = []
+        lead: list[str] = []
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if stripped.startswith("*"):
+                segments.append(stripped)
+            elif segments:
+                segments[-1] += " " + stripped
+            else:
+                lead.append(stripped)
+        return segments, " ".join(lead)
+    flat = text.strip()
+    starts = [m.start() for m in draft.finditer(REPORT_SEGMENT_START, flat)]
+    if not starts:
+        return [], flat
+    ends = [*starts[1:], len(flat)]
+    cut = [flat[a:b].rstrip() for a, b in zip(starts, ends, strict=True)]
+    return cut, flat[: starts[0]].strip()
+
+
 def _take_text(text: str, desc_parts: list[str], details: list[str], draft: Draft) -> None:
-    """Route report text to the description or, when bracketed, to the detail lines."""
+    """Route continuation text to the description or, when bracketed, to the details."""
     stripped = text.strip()
     if not stripped:
         return
-    if stripped.startswith("[") and stripped.endswith("]"):
-        found = [m.group("text") for m in draft.finditer(REPORT_DETAIL, stripped)]
-        if found:
-            details.extend(found)
-            return
-    # a description followed by detail chunks on the same unfolded line
-    bracket = stripped.find(" [")
-    if bracket >= 0 and stripped.endswith("]") and not desc_parts:
-        desc_parts.append(stripped[:bracket])
-        details.extend(m.group("text") for m in draft.finditer(REPORT_DETAIL, stripped[bracket:]))
+    chunks = split_details(stripped, draft)
+    if chunks is not None or details:
+        # after the first detail line everything is detail text (SA writes them last)
+        details.extend(chunks if chunks is not None else (stripped,))
         return
     desc_parts.append(stripped)
 
@@ -199,14 +255,14 @@ def _status(header: HeaderField, draft: Draft) -> None:
         if "=" in tests:
             # a custom template with _TESTSSCORES_ (corpus lore-linux-man m-9c50057af543)
             for hit in parse_tests_scores(tests, draft, what):
-                draft.merge_test(hit)
+                draft.add_test(hit)
         elif tests != "none":
             for name in tests.split(","):
                 if not name:
                     continue
                 if SA_RULE_NAME.fullmatch(name) is None:
                     draft.defects.append(f"{what}: odd rule name {name[:40]!r} in tests=")
-                draft.merge_test(TestHit(name))
+                draft.add_test(TestHit(name))  # repeated for tflags multiple
     apply_autolearn(parts, draft, what)
     version = parts.get("version")
     if version is not None:
@@ -242,15 +298,13 @@ def _checker_version(header: HeaderField, draft: Draft) -> None:
 
 
 def _report(header: HeaderField, draft: Draft) -> None:
-    for hit in parse_terse_report(header.text, draft):
-        draft.merge_test(hit, rounded=True)
+    draft.merge_tests(parse_terse_report(header.text, draft), rounded=True)
 
 
 def _tests_header(header: HeaderField, draft: Draft) -> None:
     # add_header all Tests _TESTSSCORES(,)_ (sample sa401-custom-x-spam-tests-…): raw
     # configured scores, more precise than the report column; they replace it.
-    for hit in parse_tests_scores(field_value(header), draft, header.name):
-        draft.set_raw_score(hit)
+    draft.set_raw_scores(parse_tests_scores(field_value(header), draft, header.name))
 
 
 def _score_header(header: HeaderField, draft: Draft) -> None:

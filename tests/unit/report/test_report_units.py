@@ -153,10 +153,11 @@ TERSE_TABLE = [
             ("TEST_A", -20.0, "BODY", "No description available.", ()),
         ],
     ),
-    (  # unfolded one-line report with details (corpus lore-linux-man m-57790332dcf0)
-        "* 0.8 BAYES_50 BODY: Bayes spam probability is 40 to 60% * [score: 0.5000] "
-        "* -0.0 RCVD_IN_DNSWL_NONE RBL: Sender listed at * https://www.dnswl.org/, no trust "
-        "* [2607:f8b0:4864:20:0:0:0:542 listed in] [list.dnswl.org]",
+    (  # one-line report with details (corpus lore-linux-man m-57790332dcf0 unfolded; SA's
+        # fold_headers 0 replaces each line break by one space, so "*" + 6 blanks remain)
+        "*  0.8 BAYES_50 BODY: Bayes spam probability is 40 to 60% *      [score: 0.5000] "
+        "* -0.0 RCVD_IN_DNSWL_NONE RBL: Sender listed at *      https://www.dnswl.org/, no trust "
+        "*      [2607:f8b0:4864:20:0:0:0:542 listed in] [list.dnswl.org]",
         [
             ("BAYES_50", 0.8, "BODY", "Bayes spam probability is 40 to 60%", ("score: 0.5000",)),
             (
@@ -166,6 +167,51 @@ TERSE_TABLE = [
                 "Sender listed at https://www.dnswl.org/, no trust",
                 ("2607:f8b0:4864:20:0:0:0:542 listed in", "list.dnswl.org"),
             ),
+        ],
+    ),
+    (  # the same, folded by a list server (8 spaces), a bare second detail line
+        "*  0.8 BAYES_50 BODY: Bayes spam probability is 40 to 60%\n"
+        "        *      [score: 0.5000]\n"
+        "        *  0.0 FREEMAIL_FROM Sender email is commonly abused enduser mail\n"
+        "        *      provider\n"
+        "        *      [royhalton13[at]gmail.com]\n"
+        "        [second chunk]",
+        [
+            ("BAYES_50", 0.8, "BODY", "Bayes spam probability is 40 to 60%", ("score: 0.5000",)),
+            (
+                "FREEMAIL_FROM",
+                0.0,
+                None,
+                "Sender email is commonly abused enduser mail provider",
+                ("royhalton13[at]gmail.com", "second chunk"),
+            ),
+        ],
+    ),
+    (  # describes with "*" and a trailing "[censored]" (stock BITCOIN_ONAN,
+        # TVD_SUBJ_FINGER_03) stay description text, folded and on one line
+        "\n\t*  1.0 BITCOIN_ONAN BODY: BitCoin + [censored]\n\t*  2.5 SH_X Subject has a * b and\n"
+        '\t*      "* like so *"',
+        [
+            ("BITCOIN_ONAN", 1.0, "BODY", "BitCoin + [censored]", ()),
+            ("SH_X", 2.5, None, 'Subject has a * b and "* like so *"', ()),
+        ],
+    ),
+    (
+        " *  1.0 BITCOIN_ONAN BODY: BitCoin + [censored] *  2.5 SH_X Subject has a * b and"
+        ' *      "* like so *"',
+        [
+            ("BITCOIN_ONAN", 1.0, "BODY", "BitCoin + [censored]", ()),
+            ("SH_X", 2.5, None, 'Subject has a * b and "* like so *"', ()),
+        ],
+    ),
+    (  # tflags multiple: one line per hit; non-ASCII describe as SA encodes it (fold 0)
+        " *  2.5 SH_M No description available. *  2.5 SH_M No description available."
+        " *  1.2 SH_U ends =?UTF-8?Q?=C3=BCmlaut_*__0.1_SH=5FV_Gr=C3=BC=C3=9Fe?= aus Berlin",
+        [
+            ("SH_M", 2.5, None, "No description available.", ()),
+            ("SH_M", 2.5, None, "No description available.", ()),
+            ("SH_U", 1.2, None, "ends \u00fcmlaut", ()),
+            ("SH_V", 0.1, None, "Gr\u00fc\u00dfe aus Berlin", ()),
         ],
     ),
     (  # amavis: one-space continuation (amavis213-gtube… sample)
