@@ -85,6 +85,18 @@ def is_static_local(domain: str, server: Server) -> bool:
     return verdict
 
 
+def ascii_domain(domain: str) -> str:
+    """Lower-cased, trailing dots removed, IDN labels to ASCII (amavis ``idn_to_ascii``;
+    ISPConfig stores domains IDN-encoded). Undecodable names are only lower-cased."""
+    domain = domain.rstrip(".").lower()
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
 def lookup_keys(address: str, server: Server) -> tuple[str, ...]:
     """The SQL key list for an address, most specific first (§3.6).
 
@@ -97,7 +109,7 @@ def lookup_keys(address: str, server: Server) -> tuple[str, ...]:
     if raw == "":
         return ("", "@", "@.")
     local, domain = split_address(raw)
-    domain_l = domain.lower().rstrip(".")
+    domain_l = ascii_domain(domain)
     local_l = local.lower()
     user, ext = split_localpart(local_l, server.recipient_delimiter)
     keys = [raw]

@@ -196,6 +196,13 @@ priority = 7
 policy_id = 0
 local = "Y"
 
+[[spamfilter_users]]
+id = 13
+email = "@xn--bcher-kva.test"
+priority = 5
+policy_id = 6
+local = "Y"
+
 # local left out = SQL NULL: falls through to @nl.test's 'N' (§3.6 B1 field).
 [[spamfilter_users]]
 id = 12
@@ -1070,6 +1077,14 @@ CASES: list[Case] = [
         "4",
         untagged(local=False, policy={"id": 6, "matched_key": "d@nl.test"}),
         why="NULL local falls through to @nl.test's N; 4 >= tag 3 but not local",
+    ),
+    Case(
+        "idn-domain",
+        "lookup",
+        "info@Bücher.test",
+        "5",
+        killed(True, policy={"id": 6, "matched_key": "@xn--bcher-kva.test"}),
+        why="§3.6: the domain is IDN-encoded (ToASCII) for the keys, as ISPConfig stores it",
     ),
     Case(
         "subdomain-row",
