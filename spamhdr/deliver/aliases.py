@@ -79,12 +79,15 @@ def expand_recipient(recipient: str, policies: PolicySet) -> Expansion:
     notes: list[str] = []
     seen: set[str] = set()
 
-    def walk(addr: str, via: tuple[str, ...], depth: int) -> None:
+    looped: list[str] = []
+
+    def walk(addr: str, via: tuple[str, ...], path: tuple[str, ...]) -> None:
         lowered = addr.lower()
-        if depth > _MAX_DEPTH or lowered in seen:
-            if depth > _MAX_DEPTH:
-                notes.append(f"alias loop or chain too deep at {addr}")
+        if lowered in path or len(path) > _MAX_DEPTH:
+            looped.append(addr)
             return
+        if lowered in seen:
+            return  # Postfix drops duplicate recipients (two aliases reaching one mailbox)
         seen.add(lowered)
         local, domain = split_address(lowered)
         for key in (lowered, "@" + domain):
@@ -104,9 +107,14 @@ def expand_recipient(recipient: str, policies: PolicySet) -> Expansion:
             if resolved.lower() == lowered:
                 found.append(Target(addr, policies.mailbox(lowered), step))
                 continue
-            walk(resolved, step, depth + 1)
+            walk(resolved, step, (*path, lowered))
 
-    walk(address, (), 0)
+    walk(address, (), ())
+    if looped:
+        # Postfix expands until virtual_alias_recursion_limit, then logs "recursion limit
+        # exceeded in virtual alias expansion" and defers the message: nothing is delivered.
+        notes.append(f"alias loop at {looped[0]}: Postfix defers the message, nothing is delivered")
+        return Expansion(address, (), False, tuple(notes))
     unknown = all(t.mailbox is None and _is_hosted(t.address, policies) for t in found)
     return Expansion(address, tuple(found), unknown and bool(found), tuple(notes))
 

@@ -13,6 +13,7 @@ Parsing does no I/O: the caller reads the file.
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -42,7 +43,16 @@ class _Bad(Exception):
 def _num(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Bad(f"expected a number, got {_shown(value)}")
+    if not math.isfinite(value):
+        raise _Bad(f"expected a finite number, got {value}")
     return float(value)
+
+
+def _priority(value: Any) -> int:
+    number = _int(value)
+    if not 0 <= number <= 255:  # tinyint(3) unsigned in ispconfig3.sql
+        raise _Bad(f"expected 0 to 255 (tinyint unsigned), got {number}")
+    return number
 
 
 def _int(value: Any) -> int:
@@ -163,7 +173,7 @@ _SYS: _Spec = {
 _USERS: _Spec = {
     "id": (_int, False, _REQUIRED),
     "email": (_str, False, _REQUIRED),
-    "priority": (_int, False, 7),
+    "priority": (_priority, False, 7),
     "policy_id": (_int, False, 1),
     "local": (_str, True, None),
     "fullname": (_str, True, None),
@@ -174,7 +184,7 @@ _WBLIST: _Spec = {
     "rid": (_int, False, 0),
     "email": (_str, False, ""),
     "wb": (_wb, False, "W"),
-    "priority": (_int, False, 0),
+    "priority": (_priority, False, 0),
     "active": (_yn, False, "y"),
     "server_id": (_int, False, 0),
 }

@@ -552,6 +552,32 @@ source = "fwd@f.test"
 destination = "someone@elsewhere.test, box@f.test"
 type = "forward"
 """,
+    # An alias loop next to a diamond (two aliases reaching one mailbox).
+    "loop": """
+[[mail_user]]
+mailuser_id = 1
+email = "c@b.test"
+
+[[mail_forwarding]]
+forwarding_id = 1
+source = "a@b.test"
+destination = "b@b.test, c@b.test"
+
+[[mail_forwarding]]
+forwarding_id = 2
+source = "b@b.test"
+destination = "a@b.test"
+
+[[mail_forwarding]]
+forwarding_id = 3
+source = "d@b.test"
+destination = "c@b.test, e@b.test"
+
+[[mail_forwarding]]
+forwarding_id = 4
+source = "e@b.test"
+destination = "c@b.test"
+""",
     # rspamd greylisting switched on for one mailbox (§4.4: greylist only when on).
     "rspamd_grey": """
 [server]
@@ -1864,6 +1890,22 @@ CASES += [
         why="whitelist-ca (priority 20) outranks @r5.test (15): want_spam",
     ),
     Case(
+        "alias-loop",
+        "loop",
+        "a@b.test",
+        "0",
+        dict(destiny="pass", delivered=False),
+        why="Postfix: recursion limit exceeded in virtual alias expansion, message deferred",
+    ),
+    Case(
+        "alias-diamond",
+        "loop",
+        "d@b.test",
+        "0",
+        dict(folders={"c@b.test": "INBOX"}),
+        why="two paths to c@: Postfix delivers one copy",
+    ),
+    Case(
         "unknown-mailbox",
         "sieve",
         "nobody@s.test",
@@ -1977,6 +2019,8 @@ BAD_DOCS = {
     "bad_wb": '[[spamfilter_wblist]]\nwblist_id = 1\nwb = "maybe"\n',
     "duplicate_email": '[[spamfilter_users]]\nid = 1\nemail = "@b.c"\n\n'
     '[[spamfilter_users]]\nid = 2\nemail = "@B.C"\n',
+    "bad_priority": '[[spamfilter_users]]\nid = 1\nemail = "@b.c"\npriority = -3\n',
+    "nan_level": "[[spamfilter_policy]]\nid = 1\nspam_tag_level = nan\n",
     "bad_destiny": '[server]\nfinal_spam_destiny = "D_MAYBE"\n',
     "bad_version": '[server]\nispconfig_version = "2.9"\n',
 }
@@ -2000,6 +2044,8 @@ ERRORS = [
     (["--rcpt", "a@b.c", "--score", "5"], "bad_wb", "plain", 1, "wb"),
     (["--rcpt", "a@b.c", "--score", "5"], "duplicate_email", "plain", 1, "UNIQUE"),
     (["--rcpt", "a@b.c", "--score", "5"], "bad_destiny", "plain", 1, "D_DISCARD"),
+    (["--rcpt", "a@b.c", "--score", "5"], "bad_priority", "plain", 1, "0 to 255"),
+    (["--rcpt", "a@b.c", "--score", "5"], "nan_level", "plain", 1, "finite"),
     (["--rcpt", "a@b.c", "--score", "5"], "bad_version", "plain", 1, "2.9"),
 ]
 
