@@ -59,7 +59,16 @@ def anonymize_text(text: str) -> str:
     """
     text = _IPV6.sub(_mask_ipv6, text)
     text = _IPV4_RE.sub(MASK_IPV4, text)
-    return _EMAIL.sub(MASK_LOCAL, text)
+    return _EMAIL.sub(_mask_local, text)
+
+
+def _mask_local(match: regex.Match[str]) -> str:
+    # A "local part" of punctuation only is a quote or bracket before a bare domain key
+    # ('@example.com' in a policy explanation), not personal data: keep it.
+    local = match.group(0)
+    if not local.startswith('"') and not any(ch.isalnum() for ch in local):
+        return local
+    return MASK_LOCAL
 
 
 def anonymize_value(value: Any) -> Any:

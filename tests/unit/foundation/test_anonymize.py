@@ -17,6 +17,9 @@ CASES = [
     ("Date: Tue, 1 Oct 2024 12:30:01 +0200", "Date: Tue, 1 Oct 2024 12:30:01 +0200"),
     ("version=4.0.1 score=1000.0", "version=4.0.1 score=1000.0"),
     ("std::vector and 1.2.3.4.5.6", "std::vector and 1.2.3.4.5.6"),
+    # A quoted bare domain key has no local part to mask.
+    ("via '@example.com' (priority 5)", "via '@example.com' (priority 5)"),
+    ("o'brien@example.com", "xxx@example.com"),
 ]
 
 
