@@ -8,17 +8,18 @@ Order, as ``Conf/Parser.pm`` (``fix_tests`` at the end of ``parse``, then
 
 1. default scores for rules without a ``score`` line (1.0; 0.01 for ``T_``; negated for
    ``tflags nice``) (spec §7);
-2. metas: ``rules_matching`` expansion over the names with a score, dependencies, cycle
+2. ``finish_parsing_start`` of Pyzor and Razor2: their eval rules get priority -100;
+3. metas: ``rules_matching`` expansion over the names with a score, dependencies, cycle
    exclusion ("excluding meta test X, unsolved meta dependencies: Y"; the
    expression is kept and runs without dependencies, as Parser.pm does);
-3. ``fix_priorities``: walk rules by ascending priority and lower a dependency's priority
+4. ``fix_priorities``: walk rules by ascending priority and lower a dependency's priority
    to its meta's (net dependencies of metas below -100 are clamped to -100);
-4. ``fix_tflags``: a meta inherits ``net`` from a direct dependency. SpamAssassin walks the
+5. ``fix_tflags``: a meta inherits ``net`` from a direct dependency. SpamAssassin walks the
    metas in Perl hash order, so whether ``net`` reaches a meta through another meta that
    only inherits it depends on the run; we iterate to a fixed point (transitive closure:
    a meta gets ``net`` when any dependency chain reaches a ``net`` rule), deterministic;
-5. eval argument check (``pack_eval_args``) and eval type check;
-6. ReplaceTags on the listed regex rules.
+6. eval argument check (``pack_eval_args``) and eval type check;
+7. ReplaceTags on the listed regex rules.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def _diag(state: ParseState, definition: RuleDef, kind: str, message: str) -> No
     )
 
 
-def _default_scores(state: ParseState) -> dict[str, tuple[float, float, float, float]]:
+Scores = tuple[float, float, float, float]
+
+
+def _default_scores(state: ParseState) -> dict[str, Scores]:
     scores = dict(state.scores)
     for name in state.defs:
         if name not in scores:
@@ -98,10 +102,14 @@ def _compile_metas(
     deps: dict[str, list[str]] = {}
     meta_deps: dict[str, list[str]] = {}
     scored = sorted(scores)
+    # Parser.pm compile_meta_rules walks the metas in Perl hash order and caches each
+    # glob's expansion (excluding the meta that computed it); we walk them in definition
+    # order, one of the orders SpamAssassin may take (docs/rules.md).
+    glob_cache: dict[str, str] = {}
     for name, definition in state.defs.items():
         if definition.type != "meta" or definition.expression is None:
             continue
-        text = expand_rules_matching(definition.expression, name, scored)
+        text = expand_rules_matching(definition.expression, name, scored, glob_cache)
         try:
             tree = parse_meta(text)
         except MetaSyntaxError:
@@ -137,6 +145,24 @@ def _compile_metas(
     return trees, deps, pending
 
 
+# Pyzor.pm / Razor2.pm finish_parsing_start: when forking (the default off Windows), the
+# rules of their eval functions get priority -100 "to launch early" — every name ever
+# defined with such an eval (Parser.pm eval_to_rule), before fix_priorities runs.
+_FORKING_PLUGINS = (
+    ("Pyzor", "pyzor_fork", ("check_pyzor",)),
+    ("Razor2", "razor_fork", ("check_razor2", "check_razor2_range")),
+)
+
+
+def _fork_priorities(state: ParseState) -> None:
+    for plugin, setting, functions in _FORKING_PLUGINS:
+        if _PREFIX + plugin not in state.plugins or not state.settings.get(setting, 1):
+            continue
+        for function in functions:
+            for name in state.eval_to_rule.get(function, ()):
+                state.priority[name] = -100
+
+
 def _fix_priorities(state: ParseState, deps: Mapping[str, list[str]]) -> dict[str, int]:
     pri = dict(state.priority)
     for rule in sorted(pri, key=lambda n: pri[n]):
@@ -169,7 +195,21 @@ def _fix_tflags(state: ParseState, deps: Mapping[str, list[str]]) -> dict[str, s
     return tflags
 
 
-def _check_eval(state: ParseState, definition: RuleDef) -> bool:
+def _runs_in_lint(state: ParseState, definition: RuleDef, scores: Mapping[str, Scores]) -> bool:
+    """Whether ``spamassassin --lint`` runs this eval rule on its test message: lint is
+    local-only (no RBL evals) and skips rules with score 0 in the active set, ``net``
+    rules in a non-network set and ``learn`` rules in a non-Bayes set (Check.pm
+    run_eval_tests); only then does an unknown eval function count as an issue."""
+    score_set = state.options.score_set
+    flags = state.tflags.get(definition.name, "")
+    if definition.type == "rbl_eval" or not scores[definition.name][score_set]:
+        return False
+    if re.search(r"\bnet\b", flags) and not score_set & 1:
+        return False
+    return not (re.search(r"\blearn\b", flags) and not score_set & 2)
+
+
+def _check_eval(state: ParseState, definition: RuleDef, scores: Mapping[str, Scores]) -> bool:
     assert definition.eval is not None
     match = _EVAL_CALL.match(definition.eval)
     if match is None or pack_eval_args(match.group(2)) is None:
@@ -204,17 +244,12 @@ def _check_eval(state: ParseState, definition: RuleDef) -> bool:
         return False
     third_party = any(p.removeprefix(_PREFIX) not in PLUGIN_EVALS for p in state.plugins)
     if not known and not third_party:
-        _diag(
-            state,
-            definition,
-            "unknown-eval",
-            f"rules: unknown eval '{function}' for {definition.name}",
-        )
+        kind = "unknown-eval" if _runs_in_lint(state, definition, scores) else "unknown-eval-idle"
+        _diag(state, definition, kind, f"rules: unknown eval '{function}' for {definition.name}")
     return True
 
 
-def _replaced(state: ParseState, definition: RuleDef) -> PerlRegex | None:
-    regex_ = definition.regex
+def _replaced(state: ParseState, definition: RuleDef, regex_: PerlRegex | None) -> PerlRegex | None:
     if regex_ is None or definition.type == "mimeheader":
         return None
     flags = f"(?{regex_.flags})" if regex_.flags else ""
@@ -251,9 +286,34 @@ def _replaced(state: ParseState, definition: RuleDef) -> PerlRegex | None:
     return PerlRegex(body, regex_.flags, result.translated)
 
 
+def _header_test(
+    state: ParseState, definition: RuleDef
+) -> tuple[str | None, str | None, PerlRegex | None]:
+    """(operator, if_unset, regex) of a rule as SpamAssassin runs it.
+
+    For header regex/``exists:`` tests these come from ``Parser.pm add_test``'s option
+    tables, not from the definition's text: a refused redefinition of the name deletes the
+    options of the definition that stays (``!~`` becomes ``=~``, an ``exists:`` test becomes
+    a regex test with the name's last compiled regex, if any), and an ``[if-unset: …]``
+    is stored before the regex is compiled, so a refused regex leaves its if-unset text to
+    the name (Check.pm do_head_tests reads the same tables).
+    """
+    if definition.type != "header" or definition.operator == "eval":
+        return definition.operator, definition.if_unset, definition.regex
+    name = definition.name
+    if_unset = state.opt_unset.get(name)
+    if name in state.opt_exists:
+        return "exists", if_unset, None
+    regex_ = definition.regex
+    if definition.operator == "exists":
+        regex_ = state.qrs.get(name)
+    return ("!~" if name in state.opt_neg else "=~"), if_unset, regex_
+
+
 def compile_config(state: ParseState) -> Config:
     """Finish the configuration (module docstring) and freeze it."""
     scores = _default_scores(state)
+    _fork_priorities(state)
     trees, deps, unsolved = _compile_metas(state, scores)
     priority = _fix_priorities(state, deps)
     tflags = _fix_tflags(state, deps)
@@ -262,11 +322,11 @@ def compile_config(state: ParseState) -> Config:
         if definition.eval is not None and definition.type != "mimeheader":
             # A bad eval is left out of SpamAssassin's eval tables but stays a defined
             # test (it still appears in the inventory and satisfies metas as 0).
-            _check_eval(state, definition)
-        regex_ = definition.regex
+            _check_eval(state, definition, scores)
+        operator, if_unset, regex_ = _header_test(state, definition)
         replaced = None
         if name in state.replace_rules:
-            replaced = _replaced(state, definition)
+            replaced = _replaced(state, definition, regex_)
         if replaced is not None:
             regex_ = replaced
         rules[name] = Rule(
@@ -274,10 +334,10 @@ def compile_config(state: ParseState) -> Config:
             type=definition.type,
             header=definition.header,
             modifiers=definition.modifiers,
-            operator=definition.operator,
+            operator=operator,
             pattern=regex_.pattern if regex_ is not None else None,
             flags=regex_.flags if regex_ is not None else None,
-            if_unset=definition.if_unset,
+            if_unset=if_unset,
             expression=definition.expression,
             eval=definition.eval,
             tflags=tflags.get(name),

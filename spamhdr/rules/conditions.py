@@ -265,7 +265,7 @@ def evaluate_condition(
         else:
             return CondResult(False, True, "bad-condition", f"unparseable value '{token}'")
 
-    warnings: list[str] = []
+    warnings: list[tuple[str, str]] = []
 
     def call(node: Call) -> float | str:
         arg = node.argument
@@ -274,9 +274,12 @@ def evaluate_condition(
                 return 1
             return 1 if arg is not None and arg in plugins else ""
         if node.function == "can" and in_user_prefs:
+            # Parser.pm cond_clause_can: a plain warn(), not a lint issue.
+            warnings.append(("user-prefs-can", f"'if can {arg}' not available in user_prefs"))
             return ""
         if arg is None or "::" not in arg:
-            warnings.append(f"bad 'if' line, cannot find '::' in {node.function}({arg or ''})")
+            message = f"bad 'if' line, cannot find '::' in {node.function}({arg or ''})"
+            warnings.append(("bad-condition", message))
             return ""
         module, _, function = arg.rpartition("::")
         if module == _CONF:
@@ -295,5 +298,5 @@ def evaluate_condition(
     except (MetaSyntaxError, ZeroDivisionError) as exc:
         return CondResult(False, False, "condition-error", f"error parsing conditional: {exc}")
     if warnings:
-        return CondResult(perl_truth(value), False, "bad-condition", warnings[0])
+        return CondResult(perl_truth(value), False, warnings[0][0], warnings[0][1])
     return CondResult(perl_truth(value))

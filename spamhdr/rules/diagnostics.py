@@ -54,6 +54,7 @@ KINDS: Final[dict[str, tuple[Severity, str]]] = {
     "unclosed-conditional": ("error", "unclosed 'if' found at end of file"),
     "bad-condition": ("error", "not allowed or unparseable value in a condition"),
     "condition-error": ("warning", "error parsing conditional (not fatal)"),
+    "user-prefs-can": ("warning", "'if can(...)' is refused in a user_prefs file (false)"),
     "require-version": ("error", "configuration file requires another version"),
     # meta rules (Parser.pm is_meta_valid, compile_meta_rules)
     "invalid-meta-expression": ("error", "invalid expression for rule"),
@@ -64,6 +65,9 @@ KINDS: Final[dict[str, tuple[Severity, str]]] = {
     "eval-syntax-error": ("error", "syntax error for eval function"),
     "wrong-eval-type": ("error", "wrong rule type defined for eval function"),
     "unknown-eval": ("error", "unknown eval function (run time)"),
+    # spamhdr only: SpamAssassin says nothing, because --lint never runs the rule (RBL
+    # eval, score 0 in the active set, net/learn rule in a set without network/Bayes).
+    "unknown-eval-idle": ("warning", "unknown eval function in a rule --lint does not run"),
     # ReplaceTags (Plugin/ReplaceTags.pm; info only in SpamAssassin)
     "replace-tags-failed": ("warning", "regexp compilation failed after tag replacement"),
     # spamhdr's own input guards (SpamAssassin would warn, crash or hang)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Final
 
 from spamhdr.rules._sa_tables import BASE_COMMANDS, PLUGIN_COMMANDS
@@ -102,10 +103,36 @@ def _compile(
     return result
 
 
+_REGEX_TYPES: Final = frozenset(("header", "body", "rawbody", "full", "uri"))
+_EVAL_FUNCTION: Final = re.compile(r"(.*?)\s*\(.*?\)\s*\Z", re.S)
+
+
 def add_test(state: ParseState, definition: RuleDef) -> None:
-    """Store an accepted definition (last one wins) and SpamAssassin's priority entry."""
-    state.defs[definition.name] = definition
-    state.priority.setdefault(definition.name, 0)
+    """Store an accepted definition (last one wins) and SpamAssassin's priority entry.
+
+    Also ``Parser.pm add_test``'s bookkeeping: the compiled regex per name (``test_qrs``,
+    kept when a later definition has none) and, for eval rules, the rule per eval function
+    (``eval_to_rule``, read by Pyzor/Razor2 at the end of parsing).
+    """
+    name = definition.name
+    state.defs[name] = definition
+    state.priority.setdefault(name, 0)
+    if definition.regex is not None and definition.type in _REGEX_TYPES:
+        state.qrs[name] = definition.regex
+    if definition.type.endswith("_eval") or definition.type == "mimeheader":
+        function = _EVAL_FUNCTION.match(definition.eval or "")
+        if function is not None:
+            state.eval_to_rule.setdefault(function.group(1), []).append(name)
+
+
+def _clear_header_options(state: ParseState, name: str) -> None:
+    """``Parser.pm add_test``: redefining a header test deletes the name's exists, if-unset
+    and negation options first, before the new text is checked; if the new definition is
+    then refused, the old one stays without them (see :mod:`spamhdr.rules.compile`)."""
+    if name in state.defs:
+        state.opt_exists.discard(name)
+        state.opt_neg.discard(name)
+        state.opt_unset.pop(name, None)
 
 
 def _regex_rule(state: ParseState, key: str, value: str, col: int) -> None:
@@ -165,6 +192,7 @@ def _header(state: ParseState, key: str, value: str, col: int) -> None:
         return
     if not _check_name(state, name, col):
         return
+    _clear_header_options(state, name)
     if rest.startswith("exists:"):
         header = rest[7:]
         if not _EXISTS_HDR.match(header):
@@ -184,6 +212,7 @@ def _header(state: ParseState, key: str, value: str, col: int) -> None:
                 operator="exists",
             ),
         )
+        state.opt_exists.add(name)
         return
     match = _HEAD_TEST.match(rest)
     if match is None:
@@ -202,10 +231,14 @@ def _header(state: ParseState, key: str, value: str, col: int) -> None:
     if unset:
         if_unset = unset.group(1)
         pattern = pattern[: unset.start()]
+        # Set before the regex is compiled: a refused regex leaves it on the name.
+        state.opt_unset[name] = if_unset
     pattern = _parse_captures(state, name, pattern)
     compiled = _compile(state, name, pattern, rest_col + match.start(3), header=True)
     if compiled is None:
         return
+    if operator == "!~":
+        state.opt_neg.add(name)
     header, *modifiers = spec.split(":")
     add_test(
         state,
@@ -264,25 +297,34 @@ def _mimeheader(state: ParseState, key: str, value: str, col: int) -> None:
         # MIMEHeader logs this with info() and returns INVALID_VALUE.
         state.report("invalid-value", f"invalid '{key}' value ({compiled.message})")
         return
-    if name in state.defs and state.defs[name].type == "mimeheader":
-        return  # MIMEHeader does not re-register an existing eval function
     header, *modifiers = spec.split(":")
-    add_test(
-        state,
-        RuleDef(
-            name,
-            "mimeheader",
-            rest,
-            state.file,
-            state.line,
-            header=header,
-            modifiers=tuple(modifiers),
-            operator=operator,
-            regex=compiled,
-            if_unset=if_unset,
-            eval=f"_mimeheader_eval_{name}()",
-        ),
+    definition = RuleDef(
+        name,
+        "mimeheader",
+        rest,
+        state.file,
+        state.line,
+        header=header,
+        modifiers=tuple(modifiers),
+        operator=operator,
+        regex=compiled,
+        if_unset=if_unset,
+        eval=f"_mimeheader_eval_{name}()",
     )
+    if name in state.mimeheader_evals:
+        # MIMEHeader.pm replaces the rule's entry in mimeheader_tests but does not
+        # re-register its eval sub ("don't redefine the subroutine"): the test keeps its
+        # first definition's place and its type, even if another type replaced it since.
+        current = state.defs.get(name)
+        if current is not None and current.type == "mimeheader":
+            state.defs[name] = replace(definition, file=current.file, line=current.line)
+        return
+    state.mimeheader_evals.add(name)
+    if not _check_name(state, name, col):
+        return
+    add_test(state, definition)
+    if _CAPTURE_GROUP.search(compiled.pattern):
+        state.priority[name] = -10000  # parse_captures on the compiled rule
 
 
 def _reuse(state: ParseState, key: str, value: str, col: int) -> None:

@@ -150,20 +150,37 @@ def tokenize_meta(text: str) -> list[str]:
     return META_LEXER.findall(text)
 
 
-def expand_rules_matching(text: str, meta_name: str, scored_names: Sequence[str]) -> str:
+def expand_rules_matching(
+    text: str,
+    meta_name: str,
+    scored_names: Sequence[str],
+    cache: dict[str, str] | None = None,
+) -> str:
     """Replace ``rules_matching(GLOB)`` by ``( R1+R2+… )`` (``Parser.pm expand_ruleglob``).
 
     ``scored_names`` are the names with a score entry (every rule after default scores, plus
     score-only names); the meta itself is excluded; no match gives ``( 0 )``.
+
+    ``cache`` is SpamAssassin's ``ruleglob_cache``: one expansion per glob text for the
+    whole configuration, computed by the first meta that uses the glob — so that meta's
+    name is the one excluded, also for every later meta using the same glob (a later meta
+    matching the glob then depends on itself and is excluded as a cycle).
     """
 
     def expand(match: re.Match[str]) -> str:
         glob = match.group(1)
-        pattern = re.compile(
-            "".join(".*?" if c == "*" else "." if c == "?" else re.escape(c) for c in glob) + r"\Z"
-        )
-        found = sorted(n for n in scored_names if n != meta_name and pattern.match(n))
-        return f" ({'+'.join(found) if found else '0'}) "
+        if cache is not None and glob in cache:
+            expanded = cache[glob]
+        else:
+            pattern = re.compile(
+                "".join(".*?" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
+                + r"\Z"
+            )
+            found = sorted(n for n in scored_names if n != meta_name and pattern.match(n))
+            expanded = "+".join(found) if found else "0"
+            if cache is not None:
+                cache[glob] = expanded
+        return f" ({expanded}) "
 
     return RULES_MATCHING_RE.sub(expand, text)
 

@@ -21,6 +21,7 @@ Invariants: never raises for bad rule text; line numbers are physical line numbe
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from spamhdr.rules.ast import RuleDef
 from spamhdr.rules.conditions import evaluate_condition
 from spamhdr.rules.diagnostics import KINDS, Diagnostic
 from spamhdr.rules.lexer import LANG_PREFIX, lex_line
+from spamhdr.rules.perl_regex import PerlRegex, RegexProblem, compile_perl_regex
 
 __all__ = ["ParseState", "SourceFile", "parse_sources"]
 
@@ -67,6 +69,18 @@ class ParseState:
         default_factory=lambda: {"tag": {}, "pre": {}, "inter": {}, "post": {}}
     )
     replace_rules: dict[str, None] = field(default_factory=dict)
+    # Parser.pm add_test: the last regex compiled per name ($conf->{test_qrs}, never
+    # deleted) and the rules per eval function ($conf->{eval_to_rule}, names pushed on
+    # every accepted eval definition, never removed).
+    qrs: dict[str, PerlRegex] = field(default_factory=dict)
+    eval_to_rule: dict[str, list[str]] = field(default_factory=dict)
+    # Parser.pm add_test's header option tables (test_opt_exists/neg/unset): what a header
+    # test's operator and if-unset effectively are (compile.py reads them).
+    opt_exists: set[str] = field(default_factory=set)
+    opt_neg: set[str] = field(default_factory=set)
+    opt_unset: dict[str, str] = field(default_factory=dict)
+    # MIMEHeader.pm: names whose _mimeheader_eval_NAME sub exists (defined once per process).
+    mimeheader_evals: set[str] = field(default_factory=set)
     settings: dict[str, object] = field(default_factory=dict)
     plugins: dict[str, None] = field(default_factory=dict)
     compat: set[str] = field(default_factory=set)
@@ -133,6 +147,24 @@ def _include_items(
     yield ("start", current, 0, "")
 
 
+_USER_PREFS_NAME = re.compile(r"\buser_prefs\Z", re.ASCII)
+_PLAIN_TAG = re.compile(r"[A-Za-z0-9_-]+\Z")
+
+
+def _lang_matches(lang: str, tag: str) -> bool:
+    """``Parser.pm parse``: ``next if $lang !~ /^$1/i`` — the tag is a Perl regex
+    (``lang e. describe …`` applies to ``en``). A tag Perl cannot compile makes
+    SpamAssassin die; we skip the line."""
+    if _PLAIN_TAG.match(tag):
+        return lang.lower().startswith(tag.lower())
+    compiled = compile_perl_regex("^" + tag, strip_delimiters=False)
+    if isinstance(compiled, RegexProblem):
+        return False
+    flags = "i" + compiled.flags
+    anchored = PerlRegex(compiled.pattern, flags)
+    return anchored.compiled.search(lang.encode("latin-1", "replace")) is not None
+
+
 def parse_sources(
     sources: Sequence[SourceFile],
     include: Include,
@@ -154,7 +186,8 @@ def parse_sources(
         lang: the locale tag ``lang xx`` prefixes are compared with.
         options: limits and ``local_tests_only``.
         lint: ``--lint`` behaviour (long-name warnings, always-matching regexps).
-        user_prefs: the path of the user prefs file (``can()`` refused there).
+        user_prefs: the path of the user prefs file (unused: SpamAssassin refuses
+            ``can()`` in any file whose name ends in ``user_prefs``).
     """
     state = ParseState(options=options, lint=lint)
     stack: list[Iterator[_Item]] = [_sources_items(sources, state)]
@@ -162,7 +195,6 @@ def parse_sources(
     conds: list[_Cond] = []
     skip = False
     cond_cache: dict[str, bool] = {}
-    lang_lower = lang.lower()
     current = "(no file)"
     while stack:
         item = next(stack[-1], None)
@@ -189,11 +221,12 @@ def parse_sources(
         if lexed is None:
             continue
         state.file, state.line, state.physical = file, number, physical
-        state.in_user_prefs = user_prefs is not None and file == user_prefs
+        # Parser.pm cond_clause_can tests the current file's *name*: q!\buser_prefs$!.
+        state.in_user_prefs = _USER_PREFS_NAME.search(file) is not None
         if lexed.key == "lang":
             match = LANG_PREFIX.match(lexed.text)
             if match is not None:
-                if not lang_lower.startswith(match.group(1).lower()):
+                if not _lang_matches(lang, match.group(1)):
                     continue
                 relexed = lex_line(lexed.text[match.end() :])
                 if relexed is None:

@@ -70,7 +70,7 @@ _POSIX_NAMES: Final = frozenset(
 _H_CLASS: Final = "\\t\\x20\\xa0"  # Perl \h on octets: tab, space, NBSP (not restricted by /aa)
 _V_CLASS: Final = "\\n\\x0b\\x0c\\r\\x85"  # Perl \v on octets
 _MAX_PATTERN: Final = 4 * 1024 * 1024  # longer patterns are refused (regexp-too-complex)
-_QUANT_RE: Final = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
+_QUANT_RE: Final = re.compile(r"\{(\d*)(?:(,)(\d*))?\}", re.ASCII)
 
 
 def latin1_partner(byte: int) -> int | None:
@@ -169,7 +169,7 @@ def split_delimiters(text: str) -> tuple[str, str, int] | RegexProblem:
     if text.startswith("/"):
         body, end, start = text[1:], "/", 1
     else:
-        match = re.match(r"(?:m|qr)(\W)", text)
+        match = re.match(r"(?:m|qr)(\W)", text, re.ASCII)
         if match is None:
             return RegexProblem("missing-delimiters", "missing regexp delimiters", 0)
         opener = match.group(1)
@@ -182,16 +182,25 @@ def split_delimiters(text: str) -> tuple[str, str, int] | RegexProblem:
     if tail is None:
         return RegexProblem("invalid-end-delimiter", "invalid end delimiter/mods", len(text) - 1)
     pattern = body[: tail.start()]
-    if end not in "})]":
-        stripped = pattern.replace("\\\\", "")
-        if re.search(r"(?<!\\)" + re.escape(end), stripped):
-            where = pattern.find(end)
-            return RegexProblem(
-                "unquoted-delimiter",
-                f"unquoted delimiter '{end}' found",
-                start + (where if where >= 0 else 0),
-            )
     return pattern, tail.group(1), start
+
+
+def _unquoted_delimiter(text: str, pattern: str, start: int) -> RegexProblem | None:
+    """``compile_regexp``: an unescaped closing delimiter inside the pattern (checked only
+    for delimiters that are not brackets ``} ) ]``; ``>`` is checked), after ``(?{``."""
+    end = "/" if text.startswith("/") else text[start - 1]
+    end = {"{": "}", "(": ")", "<": ">", "[": "]"}.get(end, end)
+    if end in "})]":
+        return None
+    stripped = pattern.replace("\\\\", "")
+    if re.search(r"(?<!\\)" + re.escape(end), stripped):
+        where = pattern.find(end)
+        return RegexProblem(
+            "unquoted-delimiter",
+            f"unquoted delimiter '{end}' found",
+            start + (where if where >= 0 else 0),
+        )
+    return None
 
 
 def always_matching(pattern: str) -> str:
@@ -227,6 +236,10 @@ def compile_perl_regex(
         pattern, flags, start = text, "", 0
     if "?{" in pattern and re.search(r"\(\?\??\{", pattern):
         return RegexProblem("regexp-code-block", "eval (?{}) found", start + pattern.find("?{"))
+    if strip_delimiters:
+        unquoted = _unquoted_delimiter(text, pattern, start)
+        if unquoted is not None:
+            return unquoted
     if lint:
         reason = always_matching(pattern)
         if reason:
@@ -443,7 +456,7 @@ class _Translator:
             self.open_parens.pop()
             self.i = end + 1
             return None
-        named = re.match(r"\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')", rest)
+        named = re.match(r"\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')", rest, re.ASCII)
         if named:
             self.groups_opened += 1
             self.modes.append(inherited)
@@ -464,7 +477,7 @@ class _Translator:
                     self.modes.pop()
                     self.last = "atom"
                 return None
-        recursion = re.match(r"\?[+-]?\d+\)", rest)
+        recursion = re.match(r"\?[+-]?\d+\)", rest, re.ASCII)
         if recursion:
             self.open_parens.pop()
             self.emit("(" + recursion.group(0), start)
@@ -560,7 +573,7 @@ class _Translator:
             )
         if ch in "gk":
             return self.backreference(start, ch)
-        if ch.isdigit():
+        if ch.isascii() and ch.isdigit():
             return self.digits(start)
         code = self.char_escape(start, ch)
         if isinstance(code, RegexProblem):
@@ -597,7 +610,7 @@ class _Translator:
                 and text[self.i] not in "0123456789abcdefABCDEF"
             ):
                 nxt = text[self.i]
-                if (not digits and nxt.isalnum()) or (digits and nxt.isalnum()):
+                if nxt.isascii() and nxt.isalnum():
                     return self.error(
                         start + 2,
                         f"Non-hex character '{nxt}' terminates \\x early.  "
@@ -626,7 +639,7 @@ class _Translator:
 
     def digits(self, start: int) -> RegexProblem | None:
         text = self.text
-        match = re.match(r"\d+", text[start + 1 :])
+        match = re.match(r"\d+", text[start + 1 :], re.ASCII)
         assert match is not None
         digits = match.group(0)
         if digits.startswith("0"):
@@ -661,7 +674,7 @@ class _Translator:
         text = self.text
         rest = text[self.i :]
         if ch == "g":
-            match = re.match(r"\{(-?\d+)\}|(-?\d+)|\{([A-Za-z_]\w*)\}", rest)
+            match = re.match(r"\{(-?\d+)\}|(-?\d+)|\{([A-Za-z_]\w*)\}", rest, re.ASCII)
             if match is None:
                 return self.error(self.i, "Unterminated \\g... pattern")
             self.i += match.end()
@@ -677,7 +690,7 @@ class _Translator:
             self.emit(f"(?:\\g<{number}>)", start)
             self.last = "atom"
             return None
-        match = re.match(r"<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)'|\{([A-Za-z_]\w*)\}", rest)
+        match = re.match(r"<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)'|\{([A-Za-z_]\w*)\}", rest, re.ASCII)
         if match is None:
             return self.error(self.i, "Sequence \\k... not terminated")
         self.i += match.end()
@@ -722,7 +735,7 @@ class _Translator:
                 break
             first = False
             if ch == "[" and re.match(r"\[([:.=])", text[i:]):
-                match = re.match(r"\[([:.=])(\^?)(\w*)\1\]", text[i:])
+                match = re.match(r"\[([:.=])(\^?)(\w*)\1\]", text[i:], re.ASCII)
                 if match is None:
                     items.append("\\[")
                     i += 1
@@ -829,7 +842,7 @@ class _Translator:
                 return code
             assert code is not None
             return ("code", code, end)
-        if esc.isdigit():
+        if esc.isascii() and esc.isdigit():
             octal = re.match(r"[0-7]{1,3}", text[i + 1 :])
             if octal is None:
                 return ("code", ord(esc), i + 2)
@@ -867,7 +880,7 @@ def _count_groups(text: str) -> tuple[int, frozenset[str]]:
                 i += 1
             continue
         if ch == "(":
-            named = re.match(r"\(\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')", text[i:])
+            named = re.match(r"\(\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')", text[i:], re.ASCII)
             if named:
                 count += 1
                 names.add(named.group(1) or named.group(2))
@@ -903,7 +916,7 @@ def _check_lookbehind(text: str, start: int) -> RegexProblem | None:
                 break
         i += 1
     body = text[start:i]
-    unbounded = re.search(r"(?<!\\)[*+]|\{\d+,\}", body)
+    unbounded = re.search(r"(?<!\\)[*+]|\{\d+,\}", body, re.ASCII)
     if unbounded:
         return RegexProblem(
             "invalid-regexp",
@@ -973,7 +986,7 @@ def _fixed_width(body: str) -> int | None:
                 i += 1
             else:
                 i += 1
-            quant = re.match(r"\{(\d+)\}|\{(\d+),(\d+)\}|\?", alt[i:])
+            quant = re.match(r"\{(\d+)\}|\{(\d+),(\d+)\}|\?", alt[i:], re.ASCII)
             if quant:
                 if quant.group(0) == "?" or (
                     quant.group(2) is not None and quant.group(2) != quant.group(3)

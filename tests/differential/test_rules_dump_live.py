@@ -1,0 +1,788 @@
+"""Live differential test: ``spamhdr rules dump --json`` against SpamAssassin's compiled config.
+
+Hypothesis writes batches of rule files the way postmasters (and typos) write them: header
+rules with every operator, modifier, delimiter and flag SpamAssassin accepts or refuses,
+``[if-unset: …]``, ``\\#`` and mid-line comments; metas with odd lexing; scores, tflags,
+priorities, descriptions (``lang`` too), ReplaceTags, nested ``if``/``ifplugin``/``else``,
+``include``, every other rule type, redefinitions and lines SpamAssassin skips.
+
+Each batch goes into a temporary *site* directory (Debian's ``/etc/spamassassin`` copied,
+plus two generated ``.cf`` files and an ``inc/`` directory for ``include``) and a generated
+``user_prefs``; the rules directory is the stock ``/usr/share/spamassassin``. The stock rules
+are kept on purpose: generated rules override stock rules, metas depend on them,
+``rules_matching()`` globs over their names and generated ``replace_tag`` lines change the
+stock ReplaceTags rules, so the comparison covers the interplay too (about 1 s of Perl and
+0.5 s of Python per batch).
+
+SpamAssassin's side is ``harness/sa_dump.pl`` (its compiled tables, one Perl run per batch);
+ours is ``spamhdr rules dump --json`` run in-process. For every rule name, every field of the
+issue 3 schema must be equal: type, header, modifiers, operator, pattern + flags (compared as
+the text SpamAssassin compiles, ``(?flags)pattern``), if_unset, expression, eval, tflags,
+priority, the four scores, describe and source ``file:line``. The only tolerance is the
+``net`` flag SpamAssassin copies onto metas in Perl hash order (docs/rules.md). Then
+``spamhdr lint`` must report what ``spamassassin --lint`` reports for the same files: the
+same issue count and the same message kinds.
+
+Not generated (documented deviations, docs/rules.md): Perl regex constructs spamhdr refuses
+(``\\p{..}``, ``\\X``, ``\\N{..}``, ``(?^..)``), ``file start``/``file end`` lines, NUL bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _rules_sa import kind_counts, sa_lint
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from spamhdr.cli import main
+
+HERE = Path(__file__).parent
+HARNESS = HERE / "harness" / "sa_dump.pl"
+RULES_DIR = Path("/usr/share/spamassassin")
+SITE_DIR = Path("/etc/spamassassin")
+
+# --- generation ---------------------------------------------------------------------------
+
+# Rule names: generated ones (redefined across types on purpose), stock ones to override,
+# undefined ones for metas, and names SpamAssassin refuses or warns about.
+GEN_NAMES = (
+    "GEN_A",
+    "GEN_B",
+    "__GEN_C",
+    "T_GEN_D",
+    "GEN_E",
+    "__GEN_F",
+    "GEN_G",
+    "T__GEN_H",
+    "__GEN_I",
+    "GEN_J",
+    "Z",
+)
+STOCK_NAMES = (
+    "FROM_NO_USER",
+    "__HAS_DATE",
+    "SUBJECT_FUZZY_TION",
+    "LOTS_OF_MONEY",
+    "ALL_TRUSTED",
+    "__GB_TO_ADDR",
+    "MISSING_DATE",
+    "__ML1",
+    "RCVD_IN_DNSWL_HI",
+)
+ODD_NAMES = (
+    "1BAD",
+    "GEN-DASH",
+    "GEN_" + "L" * 40,
+    "__GEN_" + "L" * 40,
+    "GEN_" + "X" * 100,
+    "gen_lower",
+)
+rule_name = st.one_of(
+    st.sampled_from(GEN_NAMES),
+    st.sampled_from(GEN_NAMES),
+    st.sampled_from(STOCK_NAMES),
+    st.sampled_from(ODD_NAMES),
+)
+meta_operand_name = st.one_of(
+    st.sampled_from(GEN_NAMES),
+    st.sampled_from(STOCK_NAMES),
+    st.sampled_from(("UNDEFINED_X", "DCC_CHECK", "and", "local_tests_only")),
+)
+
+HEADERS = (
+    "Subject",
+    "From",
+    "To",
+    "X-Mailer",
+    "ALL",
+    "ToCc",
+    "MESSAGEID",
+    "EnvelopeFrom",
+    "Received",
+    "X-Spam-Relays-External",
+    "Message-ID",
+    "x.y_z",
+    "MessageID",
+)
+MODIFIERS = ("raw", "addr", "name", "host", "domain", "ip", "revip", "first", "last")
+BAD_MODIFIERS = ("RAW", "bogus", "Addr", "rawx")
+
+# Regex pattern pieces: ordinary Perl, escapes SpamAssassin cares about, ReplaceTags
+# placeholders, captures, and pieces Perl refuses.
+PIECES = (
+    "foo",
+    "Bar",
+    "viagra",
+    r"\d+",
+    "[a-z]{2,5}",
+    "(?:a|b)",
+    r"\bword\b",
+    "^",
+    "$",
+    ".*?",
+    r"\s+",
+    r"\#",
+    r"\xe9",
+    "\xe9",
+    "\xc3\xa9",
+    r"\e",
+    r"\z",
+    r"\Z",
+    r"\A",
+    "(?i)",
+    "(?-i:X)",
+    "[[:alpha:]]",
+    "[[:^digit:]]",
+    "(?<CAP>x)",
+    "(?P<Cap>y)",
+    "(?<lower>z)",
+    "%{CAPTAG}",
+    "%{GEN_TAG(x)}",
+    "<GT1>",
+    "<GT2>",
+    "<A>",
+    "<UNKNOWN_TAG>",
+    "<post GP>",
+    "<pre GR>",
+    "<inter GI>",
+    "<inter W2>",
+    r"\.",
+    "(",
+    ")",
+    r"\y",
+    "||",
+    "|",
+    "{",
+    "}",
+    "{2}",
+    " ",
+    "@",
+    "%",
+    r"\\",
+    r"\/",
+    "/",
+    "!",
+    ",",
+    r"\!",
+    "a{2,}",
+    "x++",
+    "(?>ab)",
+    "(?{ 1 })",
+    r"(a)\1",
+    r"\x{41}",
+    r"\x{263a}",
+    "[^\\n]",
+    r"\t",
+    r"\015",
+    r"\cA",
+    r"\o{101}",
+    "(?#note)",
+    "#",
+    "[]a]",
+    "[a-]",
+    "[z-a]",
+    "*",
+    "?",
+    "a**",
+    r"\K",
+    r"\h",
+    r"\v",
+    r"\R",
+    r"\G",
+    r"\Qx",
+    r"\E",
+    r"\N",
+    "(?|a)",
+    "(?=x)",
+    "(?<=ab)",
+    "(?<!a+)",
+)
+# (opening, closing) delimiters; "" closing means the closing is the opening.
+DELIMITERS = (
+    ("/", "/"),
+    ("/", "/"),
+    ("/", "/"),
+    ("m{", "}"),
+    ("m(", ")"),
+    ("m<", ">"),
+    ("m[", "]"),
+    ("m!", "!"),
+    ("m,", ","),
+    ("m|", "|"),
+    ("qr/", "/"),
+    ("qr{", "}"),
+    ("m\\#", "\\#"),
+    ("m\\", "\\"),
+    ("", ""),
+    ("x/", "/"),
+    ("/", ""),
+)
+# Modifiers after the closing delimiter ("" twice: most rules have none).
+FLAGS = ("", "", "i", "m", "s", "x", "ims", "is", "ix", "g", "o", "e")
+FLAGS_RARE = ("aa", "xx", "p", "c", "u", "l")
+
+
+@st.composite
+def regex_text(draw: st.DrawFn) -> str:
+    """A delimited Perl regex as a rule file spells it (``\\#`` for ``#``)."""
+    opening, closing = draw(st.sampled_from(DELIMITERS))
+    pieces = draw(st.lists(st.sampled_from(PIECES), min_size=0, max_size=6))
+    if draw(st.integers(0, 9)) == 0:
+        pieces = []
+    body = "".join(pieces)
+    if draw(st.booleans()) and len(pieces) > 1:
+        body = "".join(sorted(pieces, key=lambda p: p in "()|{}#"))
+    flags = draw(st.sampled_from(FLAGS + FLAGS_RARE))
+    return f"{opening}{body}{closing}{flags}"
+
+
+@st.composite
+def header_spec(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(HEADERS))
+    count = draw(st.sampled_from((0, 0, 0, 1, 1, 2, 3)))
+    modifiers = [draw(st.sampled_from(MODIFIERS)) for _ in range(count)]
+    if draw(st.integers(0, 7)) == 0:
+        modifiers.append(draw(st.sampled_from(BAD_MODIFIERS)))
+    spec = ":".join((name, *modifiers))
+    if draw(st.integers(0, 7)) == 0:
+        spec += ":"
+    return spec
+
+
+@st.composite
+def header_line(draw: st.DrawFn) -> str:
+    name = draw(rule_name)
+    form = draw(st.sampled_from(("regex",) * 6 + ("exists", "eval", "rbleval", "broken")))
+    if form == "exists":
+        target = draw(st.sampled_from((*HEADERS, "Foo Bar", "X-Y:", "Bad!")))
+        return f"header {name} exists:{target}"
+    if form in ("eval", "rbleval"):
+        call = draw(
+            st.sampled_from(
+                (
+                    "check_for_missing_to_header()",
+                    "check_header_count_range('Received','20','100')",
+                    "check_rbl('gen','zen.example.com.')",
+                    "check_rbl_sub('gen', '127.0.0.2')",
+                    "check_dns_sender()",
+                    "check_illegal_chars('Subject','0.5','2')",
+                    "check_no_such_function()",
+                    "check_freemail_header('From')",
+                    "check_for_shifted_date('-6', '-3')",
+                    "check_for_mime('mime_base64_count')",
+                    "check_from_in_list(  )",
+                    "check_header_count_range(Received, 1 2)",
+                    "noparen",
+                    "check_for_missing_to_header() trailing",
+                )
+            )
+        )
+        return f"header {name} {form}:{call}"
+    if form == "broken":
+        return draw(
+            st.sampled_from(
+                (
+                    f"header {name}",
+                    f"header {name} Subject =~",
+                    f"header {name} Subject ~= /x/",
+                    f"header {name} From:addr:name:raw =~ /x/",
+                    f"header {name} Subject /x/",
+                    "header",
+                )
+            )
+        )
+    spec = draw(header_spec())
+    op = draw(st.sampled_from(("=~", "=~", "!~")))
+    space = draw(st.sampled_from((" ", " ", "", "  ", "\t")))
+    line = f"header {name} {spec}{space}{op}{space}{draw(regex_text())}"
+    unset = draw(
+        st.sampled_from(
+            ("",) * 6 + (" [if-unset: unset@unset.unset]", " [if-unset: a]b]", "[if-unset:x]")
+        )
+    )
+    return line + unset
+
+
+@st.composite
+def meta_expression(draw: st.DrawFn) -> str:
+    def operand() -> str:
+        kind = draw(st.sampled_from(("name",) * 5 + ("number", "not", "paren", "glob")))
+        if kind == "number":
+            return draw(st.sampled_from(("0", "1", "2", "1.5", "10")))
+        if kind == "not":
+            return "!" + draw(meta_operand_name)
+        if kind == "paren":
+            inner = draw(meta_operand_name) + " || " + draw(meta_operand_name)
+            return f"({inner})"
+        if kind == "glob":
+            return "rules_matching(" + draw(st.sampled_from(("GEN_*", "__GEN_?", "NOPE*"))) + ")"
+        return draw(meta_operand_name)
+
+    operators = ("&&", "||", "+", "-", "*", ">", "<", ">=", "==", "!=", "^", "&&&", "/ 2")
+    parts = [operand()]
+    for _ in range(draw(st.integers(0, 4))):
+        parts.append(draw(st.sampled_from(operators)))
+        parts.append(operand())
+    gap = draw(st.sampled_from((" ", " ", "", "  ")))
+    text = gap.join(parts)
+    noise = draw(
+        st.sampled_from(
+            ("",) * 10
+            + (" > -1", "+1", " ** 2", " $x", " abs(X)", " ? 1 : 0", " / GEN_A", " GEN_B", ";")
+        )
+    )
+    special = draw(st.sampled_from(("",) * 14 + ("()", "( )", "1", "local_tests_only", "0")))
+    return special or text + noise
+
+
+@st.composite
+def meta_line(draw: st.DrawFn) -> str:
+    return f"meta {draw(rule_name)} {draw(meta_expression())}"
+
+
+@st.composite
+def other_rule_line(draw: st.DrawFn) -> str:
+    name = draw(rule_name)
+    kind = draw(st.sampled_from(("body", "rawbody", "full", "uri", "mimeheader")))
+    if kind == "mimeheader":
+        spec = draw(st.sampled_from(("Content-Type", "Content-Type:raw", "X-Foo:", "Bad:addr")))
+        op = draw(st.sampled_from(("=~", "!~")))
+        unset = draw(st.sampled_from(("", "", " [if-unset: none]")))
+        return f"mimeheader {name} {spec} {op} {draw(regex_text())}{unset}"
+    if kind != "uri" and draw(st.integers(0, 3)) == 0:
+        call = draw(
+            st.sampled_from(
+                (
+                    "check_body_length('500')",
+                    "check_for_mime('mime_base64_count')",
+                    "check_stock_info('5')",
+                    "check_unknown_thing()",
+                    "check_for_missing_to_header()",
+                    "broken(",
+                )
+            )
+        )
+        return f"{kind} {name} eval:{call}"
+    return f"{kind} {name} {draw(regex_text())}"
+
+
+@st.composite
+def setting_line(draw: st.DrawFn) -> str:
+    name = draw(st.one_of(rule_name, st.sampled_from(("NO_SUCH_RULE",))))
+    kind = draw(st.sampled_from(("score",) * 3 + ("tflags",) * 2 + ("priority", "describe")))
+    if kind == "score":
+        number = st.sampled_from(("1", "2.5", "-1", "0", "0.001", "00.50", "-0", "3.0"))
+        values = [draw(number) for _ in range(draw(st.sampled_from((1, 1, 4, 4, 2, 0))))]
+        if values and draw(st.integers(0, 3)) == 0:
+            values = [f"({v})" for v in values]
+        if values and draw(st.integers(0, 9)) == 0:
+            values[0] = draw(st.sampled_from(("+1", "1.", ".5", "1e3", "abc", "(1")))
+        return f"score {name} " + " ".join(values)
+    if kind == "tflags":
+        flags = draw(
+            st.lists(
+                st.sampled_from(
+                    (
+                        # SpamAssassin loops forever on "!~" with multiple and no maxhits
+                        # (spec §5.7) when --lint runs its test message.
+                        "multiple maxhits=2",
+                        "maxhits=3",
+                        "maxhits=5",
+                        "nice",
+                        "net",
+                        "publish",
+                        "learn",
+                        "noautolearn",
+                        "userconf",
+                        "autolearn_force",
+                        "nosubject",
+                        "a",
+                        "domains_only",
+                        "range=1-2",
+                    )
+                ),
+                max_size=4,
+            )
+        )
+        return f"tflags {name} " + draw(st.sampled_from((" ", "  "))).join(flags)
+    if kind == "priority":
+        value = draw(st.sampled_from(("-10", "5", "500", "-2000", "0", "007", "x", "1.5", "")))
+        return f"priority {name} {value}"
+    text = draw(st.sampled_from(("Generated rule", "Text with # comment", "", "Ünïcödé")))
+    prefix = draw(st.sampled_from(("",) * 4 + ("lang de ", "lang en ", "lang C ", "lang e. ")))
+    return f"{prefix}describe {name} {text}"
+
+
+replace_tags_line = st.sampled_from(
+    (
+        "replace_tag GT1 (?:g|q)",
+        "replace_tag GT2 <GT1>[0o]",
+        "replace_tag GT1 x(",
+        "replace_tag A (?:a|4)",
+        "replace_pre GR \\b",
+        "replace_inter GI \\W{0,2}",
+        "replace_post GP {1,2}",
+        "replace_rules GEN_A GEN_B __GEN_C",
+        "replace_rules T_GEN_D GEN_G FROM_NO_USER",
+        "replace_rules GEN_E",
+        "replace_tag",
+    )
+)
+
+CONDITIONS = (
+    "ifplugin Mail::SpamAssassin::Plugin::HeaderEval",
+    "ifplugin Mail::SpamAssassin::Plugin::PDFInfo",
+    "ifplugin Mail::SpamAssassin::Plugin::Dmarc",
+    "ifplugin Mail::SpamAssassin::Plugin::WhiteListSubject",
+    "ifplugin Mail::SpamAssassin::Plugin::NoSuchPlugin",
+    "if plugin(Mail::SpamAssassin::Plugin::ReplaceTags)",
+    "if !plugin(Mail::SpamAssassin::Plugin::ReplaceTags)",
+    "if can(Mail::SpamAssassin::Conf::feature_capture_rules)",
+    "if can(Mail::SpamAssassin::Conf::feature_no_such_thing)",
+    "if has(Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length)",
+    "if can(Mail::SpamAssassin::Conf::compat_welcomelist_blocklist)",
+    "if version >= 4.000000",
+    "if (version > 3.004) && !plugin(Mail::SpamAssassin::Plugin::DCC)",
+    "if version < 4.0",
+    "if local_tests_only",
+    "if !local_tests_only",
+    "if perl_version >= 5.010",
+    "if foo bar",
+    "if can(nocolons)",
+    "if 1",
+    "if (0)",
+    "ifplugin",
+)
+
+
+@st.composite
+def plain_line(draw: st.DrawFn) -> str:
+    kind = draw(
+        st.sampled_from(
+            ("header",) * 8
+            + ("meta",) * 4
+            + ("other",) * 2
+            + ("setting",) * 5
+            + ("replace", "misc", "comment")
+        )
+    )
+    if kind == "header":
+        line = draw(header_line())
+    elif kind == "meta":
+        line = draw(meta_line())
+    elif kind == "other":
+        line = draw(other_rule_line())
+    elif kind == "setting":
+        line = draw(setting_line())
+    elif kind == "replace":
+        line = draw(replace_tags_line)
+    elif kind == "comment":
+        line = draw(st.sampled_from(("# a comment", "   # indented", "", "\t")))
+    else:
+        line = draw(
+            st.sampled_from(
+                (
+                    "bogus_directive foo",
+                    "ok_languages en",
+                    "reuse GEN_J",
+                    "reuse GEN_A OLD_GEN_A",
+                    "reuse",
+                    "askdns GEN_E _SENDERDOMAIN_ A 127.0.0.2",
+                    "test GEN_A ok foo",
+                    "required_score 6",
+                    "require_version @@VERSION@@",
+                    "loadplugin Mail::SpamAssassin::Plugin::PDFInfo",
+                    "loadplugin Mail::SpamAssassin::Plugin::NoSuchPlugin",
+                    "endif extra",
+                    "else extra",
+                    "lang",
+                    "score",
+                    "meta GEN_A",
+                    "HEADER GEN_UPPER Subject =~ /upper-case directive/",
+                    "header-x GEN_A foo",
+                )
+            )
+        )
+    indent = draw(st.sampled_from(("",) * 6 + ("  ", "\t")))
+    trailer = draw(st.sampled_from(("",) * 8 + ("   ", " # trailing comment", "\r")))
+    return indent + line + trailer
+
+
+@st.composite
+def block(draw: st.DrawFn, depth: int = 0) -> list[str]:
+    """Lines, some wrapped in (possibly nested, possibly unbalanced) conditionals."""
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(("line",) * 6 + ("cond", "include", "stray")))
+        if kind == "cond" and depth < 3:
+            lines.append(draw(st.sampled_from(CONDITIONS)))
+            lines.extend(draw(block(depth + 1)))
+            if draw(st.integers(0, 2)) == 0:
+                lines.append("else")
+                lines.extend(draw(block(depth + 1)))
+            if draw(st.integers(0, 11)):
+                lines.append("endif")
+        elif kind == "include":
+            lines.append(
+                "include "
+                + draw(st.sampled_from(("inc/extra.cf", "inc", "missing.cf", "50_gen_a.cf")))
+            )
+        elif kind == "stray":
+            lines.append(draw(st.sampled_from(("endif", "else", "endif", "require_version 3.0"))))
+        else:
+            lines.append(draw(plain_line()))
+    return lines
+
+
+@st.composite
+def rule_batch(draw: st.DrawFn) -> dict[str, str]:
+    """File name (relative to the site directory) → text; ``user_prefs`` is the prefs file."""
+    files: dict[str, str] = {}
+    for name in ("50_gen_a.cf", "60_gen_b.cf", "inc/extra.cf", "user_prefs"):
+        lines: list[str] = []
+        for _ in range(draw(st.integers(3, 9))):
+            lines.extend(draw(block()))
+        end = draw(st.sampled_from(("\n", "\n", "")))
+        files[name] = "\n".join(lines) + end
+    return files
+
+
+# --- running both sides ---------------------------------------------------------------------
+
+LOCALES = ("C", "de_DE.UTF-8", "en_US.UTF-8")
+
+
+def _environment(locale: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = locale
+    env["TZ"] = "UTC"
+    return env
+
+
+def _write_batch(root: Path, files: Mapping[str, str]) -> tuple[Path, Path]:
+    site = root / "site"
+    (site / "inc").mkdir(parents=True)
+    for source in sorted(SITE_DIR.iterdir()):
+        if source.is_file() and source.suffix in (".pre", ".cf"):
+            shutil.copy(source, site / source.name)
+    prefs = root / "user_prefs"
+    for name, text in files.items():
+        target = prefs if name == "user_prefs" else site / name
+        target.write_bytes(text.encode("latin-1"))
+    return site, prefs
+
+
+def _spamassassin_dump(site: Path, prefs: Path, out: Path, env: Mapping[str, str]) -> Any:
+    subprocess.run(
+        [
+            "perl",
+            str(HARNESS),
+            "--rules",
+            str(RULES_DIR),
+            "--site",
+            str(site),
+            "--prefs",
+            str(prefs),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        timeout=120,
+        env=dict(env),
+        capture_output=True,
+    )
+    return json.loads(out.read_text(encoding="ascii"))
+
+
+def _cli(argv: list[str], env: Mapping[str, str]) -> tuple[int, str]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        out, err = io.StringIO(), io.StringIO()
+        status = main(argv, out, err)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert err.getvalue() == "" or status != 0, err.getvalue()
+    return status, out.getvalue()
+
+
+def _path_options(site: Path, prefs: Path) -> list[str]:
+    return ["--rules", str(RULES_DIR), "--site", str(site), "--prefs", str(prefs)]
+
+
+# --- comparison ------------------------------------------------------------------------------
+
+
+def sa_record(name: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """SpamAssassin's compiled view of one rule in the ``rules dump --json`` schema.
+
+    ``pattern`` holds the regex text SpamAssassin compiled, ``(?flags)pattern`` (Perl's
+    stringification ``(?^aa:…)`` unwrapped; Perl ends a pattern whose last ``/x`` comment
+    runs to the end with a newline, which is not part of the pattern).
+    """
+    kind = entry["type"]
+    mime = entry.get("mimeheader")
+    record: dict[str, Any] = {
+        "name": name,
+        "type": "mimeheader" if mime else kind,
+        "header": None,
+        "modifiers": [],
+        "operator": None,
+        "pattern": None,
+        "if_unset": None,
+        "expression": None,
+        "eval": None,
+        "tflags": entry["tflags"],
+        "priority": entry["priority"],
+        "scores": [float(s) for s in entry["scoresets"]],
+        "describe": entry["describe"],
+        "source": f"{entry['source_file']}:{entry['line']}",
+    }
+    compiled = entry.get("compiled_regex")
+    if kind == "header":
+        record["header"] = entry["header_name"]
+        record["modifiers"] = entry["header_modifiers"]
+        record["if_unset"] = entry["if_unset"]
+        if entry["exists"]:
+            record["operator"] = "exists"
+        else:
+            record["operator"] = "!~" if entry["negated"] else "=~"
+    elif mime:
+        header, *modifiers = mime["hdr"].split(":")
+        record.update(header=header, modifiers=modifiers, if_unset=mime["if_unset"] or None)
+        record["operator"] = "!~" if mime["negated"] else "=~"
+        record["eval"] = entry["raw"]
+        compiled = mime["pattern"]
+    elif kind == "meta":
+        record["expression"] = entry["raw"]
+    elif kind.endswith("_eval"):
+        record["operator"] = "eval"
+        record["eval"] = entry["raw"]
+    if compiled is not None:
+        inner = compiled.removeprefix("(?^aa:").removesuffix(")").removesuffix("\n")
+        record["pattern"] = inner
+    return record
+
+
+def our_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Our dump record, with ``pattern`` + ``flags`` as SpamAssassin compiles them."""
+    mine = dict(record)
+    flags = mine.pop("flags")
+    if mine["pattern"] is not None:
+        mine["pattern"] = (f"(?{flags})" if flags else "") + mine["pattern"]
+    return mine
+
+
+def _reaches_net(name: str, rules: Mapping[str, Any], seen: set[str]) -> bool:
+    for dep in rules[name].get("meta_dependencies", ()):
+        entry = rules.get(dep)
+        if entry is None or dep in seen:
+            continue
+        seen.add(dep)
+        if "net" in (entry["tflags"] or "").split():
+            return True
+        if entry["type"] == "meta" and _reaches_net(dep, rules, seen):
+            return True
+    return False
+
+
+def compare_dumps(theirs: Mapping[str, Any], ours: Mapping[str, Any]) -> list[str]:
+    """Every difference between SpamAssassin's rules and our dump records, as text."""
+    problems = []
+    for name in sorted(set(theirs) - set(ours)):
+        problems.append(f"{name}: missing in spamhdr ({theirs[name]['type']})")
+    for name in sorted(set(ours) - set(theirs)):
+        problems.append(f"{name}: only in spamhdr ({ours[name]['type']}, {ours[name]['source']})")
+    for name in sorted(set(theirs) & set(ours)):
+        want = sa_record(name, theirs[name])
+        got = our_record(ours[name])
+        if want["pattern"] != got["pattern"] and theirs[name].get("replace_tags"):
+            # ReplaceTags recompiles "(?aa)(?flags)pattern"; the (?aa) is redundant text.
+            want["pattern"] = (want["pattern"] or "").removeprefix("(?aa)")
+        if want["tflags"] != got["tflags"] and want["type"] == "meta":
+            a, b = (want["tflags"] or "").split(), (got["tflags"] or "").split()
+            if [f for f in a if f != "net"] == [f for f in b if f != "net"] and _reaches_net(
+                name, theirs, set()
+            ):
+                want["tflags"] = got["tflags"]  # hash-order dependent in SpamAssassin
+        for field in want:
+            if want[field] != got.get(field):
+                problems.append(
+                    f"{name}: {field}: spamhdr {got.get(field)!r} != SpamAssassin {want[field]!r}"
+                )
+    return problems
+
+
+# Warnings spamhdr adds where SpamAssassin stays silent (docs/rules.md): an include of a file
+# already read, an unknown eval function in a rule --lint does not run.
+SPAMHDR_ONLY = frozenset(("include-loop", "unknown-eval-idle"))
+
+
+def lint_problems(
+    spamassassin_bin: str, site: Path, prefs: Path, env: Mapping[str, str]
+) -> list[str]:
+    """Differences between ``spamassassin --lint`` and ``spamhdr lint`` (count and kinds)."""
+    messages, issues = sa_lint(spamassassin_bin, RULES_DIR, site, prefs, env)
+    status, text = _cli(["lint", "--json", *_path_options(site, prefs)], env)
+    diagnostics = [json.loads(line) for line in text.splitlines()]
+    errors = sum(1 for d in diagnostics if d["severity"] == "error")
+    theirs = kind_counts(messages)
+    theirs.pop("not-modelled", None)
+    mine = Counter(d["kind"] for d in diagnostics if d["kind"] not in SPAMHDR_ONLY)
+    problems = []
+    if errors != issues:
+        problems.append(f"lint: spamhdr {errors} errors != SpamAssassin {issues} issues")
+    if mine != theirs:
+        problems.append(
+            f"lint kinds: only spamhdr {mine - theirs}, only SpamAssassin {theirs - mine}"
+        )
+    if status != (1 if errors else 0):
+        problems.append(f"lint exit status {status} with {errors} errors")
+    return problems
+
+
+# --- the test ---------------------------------------------------------------------------------
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+@given(files=rule_batch(), locale=st.sampled_from(LOCALES))
+def test_generated_rule_files_dump_like_spamassassin(
+    files: dict[str, str],
+    locale: str,
+    spamassassin_bin: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    root = tmp_path_factory.mktemp("dump")
+    site, prefs = _write_batch(root, files)
+    env = _environment(locale)
+    theirs = _spamassassin_dump(site, prefs, root / "sa.json", env)["rules"]
+    status, text = _cli(["rules", "dump", "--json", *_path_options(site, prefs)], env)
+    assert status == 0
+    ours = {r["name"]: r for r in map(json.loads, text.splitlines())}
+    problems = compare_dumps(theirs, ours)
+    problems += lint_problems(spamassassin_bin, site, prefs, env)
+    assert not problems, f"{len(problems)} differences (files in {root}):\n" + "\n".join(
+        problems[:60]
+    )
