@@ -347,29 +347,84 @@ def _named_empty(state: ParseState, key: str, value: str, col: int) -> None:
         add_test(state, RuleDef(parts[0], "empty", None, state.file, state.line))
 
 
-def _named_body_eval(function: str) -> Handler:
-    """``uri_detail NAME …`` / ``uri_block_* NAME …``: a body eval of a fixed function."""
+_URI_DETAIL: Final = re.compile(
+    r"\b(\w+)\b\s*([=!]~)\s*((?:/.*?/|m(\W).*?\4)[imsx]*)(?=\s|\Z)", re.ASCII
+)
+_URI_DETAIL_TARGETS: Final = frozenset(("raw", "type", "cleaned", "text", "domain", "host"))
 
-    def handler(state: ParseState, key: str, value: str, col: int) -> None:
-        parts = value.split(None, 1)
-        if len(parts) < 2:
-            state.report("missing-value", f"missing '{key}' value")
+
+def _uri_detail(state: ParseState, key: str, value: str, col: int) -> None:
+    """URIDetail.pm ``uri_detail NAME target =~ /re/ …``: a body eval ``check_uri_detail()``
+    when at least one criterion is valid; any bad target or regex refuses the line."""
+    match = re.match(r"(\S+)\s+(.+)\Z", value)
+    if match is None:
+        state.report("invalid-value", f"invalid '{key}' value")
+        return
+    name, criteria = match.groups()
+    added = False
+    for criterion in _URI_DETAIL.finditer(criteria):
+        if criterion.group(1) not in _URI_DETAIL_TARGETS:
+            state.report("invalid-value", f"invalid '{key}' value")
             return
-        if _check_name(state, parts[0], col):
-            add_test(
-                state,
-                RuleDef(
-                    parts[0],
-                    "body_eval",
-                    function,
-                    state.file,
-                    state.line,
-                    operator="eval",
-                    eval=function,
-                ),
-            )
+        if isinstance(compile_perl_regex(criterion.group(3)), RegexProblem):
+            state.report("invalid-value", f"invalid '{key}' value")
+            return
+        added = True
+    if not added:
+        state.report("invalid-value", f"invalid '{key}' value (failed to add invalid rule {name})")
+        return
+    if _check_name(state, name, col):
+        add_test(
+            state,
+            RuleDef(
+                name,
+                "body_eval",
+                "check_uri_detail()",
+                state.file,
+                state.line,
+                operator="eval",
+                eval="check_uri_detail()",
+            ),
+        )
 
-    return handler
+
+def _uri_block(state: ParseState, key: str, value: str, col: int) -> None:
+    """URILocalBL.pm ``uri_block_* NAME args``: a body eval ``check_uri_local_bl()``
+    at priority -100 (the plugin sets it after adding the test)."""
+    match = re.match(r"([_a-zA-Z][_a-zA-Z0-9]{0,127})\s+(.+?)\s*\Z", value, re.ASCII)
+    if match is None:
+        state.report("invalid-value", f"invalid '{key}' value")
+        return
+    name = match.group(1)
+    if _check_name(state, name, col):
+        function = "check_uri_local_bl()"
+        add_test(
+            state,
+            RuleDef(
+                name, "body_eval", function, state.file, state.line, operator="eval", eval=function
+            ),
+        )
+    state.priority[name] = -100
+
+
+def _shortcircuit(state: ParseState, key: str, value: str, col: int) -> None:
+    """Shortcircuit.pm ``shortcircuit RULE ham|spam|on|off``: ``ham``/``spam`` also give
+    the rule priority -200 unless it has a non-zero one, and append ``nice`` (ham) and
+    ``noautolearn`` to its tflags."""
+    if not value:
+        state.report("missing-value", f"missing '{key}' value")
+        return
+    match = re.match(r"(\w+)\s+(\w+)\Z", value, re.ASCII)
+    if match is None or match.group(2) not in ("ham", "spam", "on", "off"):
+        state.report("invalid-value", f"invalid '{key}' value")
+        return
+    rule, kind = match.groups()
+    if kind in ("ham", "spam"):
+        if not state.priority.get(rule):
+            state.priority[rule] = -200
+        current = state.tflags.get(rule, "")
+        added = ("nice " if kind == "ham" else "") + "noautolearn"
+        state.tflags[rule] = f"{current} {added}" if current and current != "0" else added
 
 
 # --- per-rule settings ------------------------------------------------------------------
@@ -500,11 +555,13 @@ HANDLERS: Final[dict[str, Handler]] = {
 _PLUGIN_HANDLERS: Final[dict[str, Handler]] = {
     "mimeheader": _mimeheader,
     "askdns": _named_empty,
-    "uri_detail": _named_body_eval("check_uri_detail()"),
-    "uri_block_cc": _named_body_eval("check_uri_local_bl()"),
-    "uri_block_cont": _named_body_eval("check_uri_local_bl()"),
-    "uri_block_cidr": _named_body_eval("check_uri_local_bl()"),
-    "uri_block_isp": _named_body_eval("check_uri_local_bl()"),
+    "uri_detail": _uri_detail,
+    "uri_block_cc": _uri_block,
+    "uri_block_cont": _uri_block,
+    "uri_block_cidr": _uri_block,
+    "uri_block_isp": _uri_block,
+    "uri_block_exclude": _uri_block,
+    "shortcircuit": _shortcircuit,
     "replace_tag": _hash_setting("tag"),
     "replace_pre": _hash_setting("pre"),
     "replace_inter": _hash_setting("inter"),

@@ -15,7 +15,16 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["KIND_OF", "LOCATION", "TWICE", "classify", "kind_counts", "normalise", "sa_lint"]
+__all__ = [
+    "KIND_OF",
+    "LOCATION",
+    "SPAMHDR_ONLY",
+    "TWICE",
+    "classify",
+    "kind_counts",
+    "normalise",
+    "sa_lint",
+]
 
 # SpamAssassin message (after "config: ") → our kind.
 KIND_OF = [
@@ -68,6 +77,9 @@ LOCATION = re.compile(r" in (\S+) \(line (\d+)\)(?:: .*)?$")
 PERL_NOISE = re.compile(
     r"^(?![a-z]+: ).* at \(eval \d+\) line \d+|^(?:\\t|\s)*\(Missing operator before|^\)"
 )
+# Warnings spamhdr adds where SpamAssassin stays silent (docs/rules.md): an include of a file
+# already read, an unknown eval function in a rule --lint does not run.
+SPAMHDR_ONLY = frozenset(("include-loop", "unknown-eval-idle"))
 # Printed twice by SpamAssassin (a plain warn() and lint_warn()), one event each.
 TWICE = ("require-version", "condition-error")
 

@@ -134,6 +134,22 @@ def test_every_rule_score_and_describe(config: Config, oracle: dict[str, Any]) -
     assert not problems, f"{len(problems)} differences:\n" + "\n".join(problems)
 
 
+def test_every_rule_priority_tflags_and_eval(config: Config, oracle: dict[str, Any]) -> None:
+    """All types, not only header and meta: Pyzor and Razor2 move their eval rules to
+    priority -100 at the end of parsing (their finish_parsing_start)."""
+    problems = []
+    for name, entry in sorted(oracle["rules"].items()):
+        rule = config.rules[name]
+        if rule.priority != entry["priority"]:
+            problems.append(f"{name}: priority {rule.priority} != {entry['priority']}")
+        if _tflags_differ(name, rule.tflags, entry["tflags"], entry["type"] == "meta"):
+            problems.append(f"{name}: tflags {rule.tflags!r} != {entry['tflags']!r}")
+        is_eval = entry["type"].endswith("_eval") and "mimeheader" not in entry
+        if is_eval and rule.eval != entry["raw"]:
+            problems.append(f"{name}: eval {rule.eval!r} != {entry['raw']!r}")
+    assert not problems, f"{len(problems)} differences:\n" + "\n".join(problems)
+
+
 def test_meta_dependencies_equal(config: Config, oracle: dict[str, Any]) -> None:
     problems = []
     for name, entry in sorted(oracle["rules"].items()):

@@ -18,6 +18,8 @@
 #   source_file, if_stack  keep_config_parsing_metadata tables
 #   line         our addition: Parser's line counter when add_test accepted the rule
 #                (we wrap add_test; SpamAssassin itself keeps no line numbers)
+#   priority_before_fix, net_before_fix (top level)  the priority table fix_priorities
+#                started from, and the rules whose tflags had `net` then
 #
 # usage: sa_dump.pl --rules DIR --site DIR [--prefs FILE] [--post FILE] --out FILE
 #   --out receives {"rules": {...}, "warnings": [...], ...}; stdout is not used because
@@ -82,6 +84,22 @@ my %line_of;
       $line_of{$name} = defined $parser->{linenum} ? $parser->{linenum}{$file} : undef;
     }
     return;
+  };
+}
+
+# fix_priorities walks the rules in ascending priority, ties in Perl hash order, so its
+# result can vary between runs: keep the table it started from, for the tests to judge.
+my (%priority_before_fix, @net_before_fix);
+{
+  no warnings 'redefine';
+  my $fix_priorities = \&Mail::SpamAssassin::Conf::Parser::fix_priorities;
+  *Mail::SpamAssassin::Conf::Parser::fix_priorities = sub {
+    my ($parser) = @_;
+    %priority_before_fix = map { $_ => 0 + $parser->{conf}{priority}{$_} }
+        keys %{$parser->{conf}{priority} || {}};
+    my $tflags = $parser->{conf}{tflags};
+    @net_before_fix = sort grep { ($tflags->{$_} || '') =~ /\bnet\b/ } keys %$tflags;
+    return $fix_priorities->(@_);
   };
 }
 
@@ -190,6 +208,8 @@ my %plugins = %{$conf->{plugins_loaded} || {}};
 my $result = {
   rules => \%dump,
   plugins_loaded => [sort grep { $plugins{$_} } keys %plugins],
+  priority_before_fix => \%priority_before_fix,
+  net_before_fix => \@net_before_fix,
   warnings => \@warnings,
   spamassassin_version => $Mail::SpamAssassin::VERSION,
 };
