@@ -55,3 +55,12 @@ def sieve_test_bin() -> str:
 @pytest.fixture(scope="session")
 def repo_dir() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def amavis_modules() -> Path:
+    """Directory holding amavis' Perl modules (``Amavis.pm``, Debian package amavisd-new)."""
+    found = Path("/usr/share/perl5/Amavis.pm")
+    if not found.is_file():
+        _missing("amavis is not installed (apt-get install amavisd-new)")
+    return found.parent

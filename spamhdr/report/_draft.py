@@ -52,6 +52,8 @@ class Draft:
     score_int: int | None = None
     checker_host: str | None = None
     rounded: set[str] = field(default_factory=set)
+    # amavis wrote score=x: no spam score exists, X-Spam-Score's 0 must not stand in
+    score_absent: bool = False
     # per-message memo of split X-Spam-Status values (see status.split_status)
     memo: dict[str, Any] = field(default_factory=dict)
     _index: dict[str, list[int]] = field(default_factory=dict)

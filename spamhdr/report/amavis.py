@@ -44,7 +44,11 @@ def _status(header: HeaderField, draft: Draft) -> None:
     score = parts.get("score")
     if score is None:
         draft.defects.append(f"{what}: no score=")
-    elif score != "x":  # "x": no spam score exists (spec §3.2)
+    elif score == "x":
+        # no spam score exists (spec §3.2); X-Spam-Score then says 0 (0+undef), which
+        # is not a score amavis computed, so it must not stand in for this one
+        draft.score_absent = True
+    else:
         draft.score = _number(score, draft, f"{what} score")
     tagged = parts.get("tagged_above")
     if tagged is not None:
@@ -117,5 +121,10 @@ def build_amavis(draft: Draft) -> None:
             parser(header, draft)
     if draft.verdict is None and draft.flag is not None and draft.flag.upper() in ("YES", "NO"):
         draft.verdict = "spam" if draft.flag.upper() == "YES" else "ham"
-    if draft.score is None and draft.x_spam_score is not None and draft.listed is None:
+    if (
+        draft.score is None
+        and draft.x_spam_score is not None
+        and draft.listed is None
+        and not draft.score_absent
+    ):
         draft.score = draft.x_spam_score

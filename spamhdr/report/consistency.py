@@ -155,7 +155,7 @@ def _check_spamassassin(report: SpamReport, out: list[Finding]) -> None:
     if summed is not None and score is not None and required is not None:
         total, tolerance = summed
         if tolerance == 0:
-            exact = total
+            exact = float(f"{total:.3f}")  # SA rounds the score first (PerMsgStatus.pm l.447)
             stated = None if report.verdict is None else report.verdict == "spam"
             # the real required_score lies within ±0.05 of the shown one (%2.1f): only a
             # verdict that no such required_score explains contradicts the tests' sum
@@ -258,11 +258,36 @@ def _check_amavis(report: SpamReport, out: list[Finding]) -> None:
         elif score is None:
             expected = None
         elif required is None:
-            expected = "ham"  # no tag2 level: never "spam detected" (spec §3.2)
+            # no tag2 level: only a reached tag3 level makes it Yes (Amavis.pm
+            # decide_mail_destiny: "tag3 implies tag2"), and tag3 is not written
+            expected = None
+            if report.verdict == "spam":
+                out.append(
+                    Finding(
+                        "tag3",
+                        "info",
+                        "Yes without required=: no tag2 level applies, so the score reached "
+                        "this recipient's tag3 level (spam_tag3_level), which amavis does "
+                        "not write",
+                    )
+                )
         elif abs(score - required) < 0.0005:
             expected = None  # the 3-decimal display cannot tell which side it was on
         else:
             expected = "spam" if score >= required else "ham"
+        if expected == "ham" and report.verdict == "spam" and not listed:
+            # Yes below tag2: only a tag3 level set below tag2 does that (tag3 implies
+            # tag2, Amavis.pm decide_mail_destiny) — an odd policy, not a contradiction
+            expected = None
+            out.append(
+                Finding(
+                    "tag3",
+                    "info",
+                    f"Yes although score {_fmt(score or 0)} < required "
+                    f"{_fmt(required or 0)}: this recipient's tag3 level (spam_tag3_level, "
+                    "not written) must be below its tag2 level",
+                )
+            )
         if expected is not None and expected != report.verdict:
             why = (
                 f" ({listed})"

@@ -195,7 +195,9 @@ def parse_tests_scores(text: str, draft: Draft, what: str) -> list[TestHit]:
         return []
     hits: list[TestHit] = []
     for item in body.split(","):
-        if not item.strip():
+        if not item.strip() or item.strip() == "none":
+            # "none" is SpamAssassin's empty list; amavis puts its own items before it
+            # (tests=[AM.PENPAL=-3.5, none], Amavis.pm add_forwarding_header_edits…)
             continue
         found = draft.fullmatch(TESTSSCORES_ITEM, item)
         if found is None:
