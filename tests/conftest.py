@@ -12,10 +12,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SPAMHDR_SHARED", REPO.parent / "shared"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Under CI the property and live differential tests draw the same examples on every run
+# (derandomize), so a submission lands or not on its merits, not on the draw; locally
+# they explore new examples each run. HYPOTHESIS_PROFILE=explore forces exploration.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "explore"))
 
 
 def _missing(reason: str) -> None:
