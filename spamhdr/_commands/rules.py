@@ -4,7 +4,8 @@
 [PATH...]`` loads the configuration (PATHs read as if appended to the site directory) and
 prints every rule sorted by name. ``--json``: one object per rule per line with the keys
 ``name type header modifiers operator pattern flags if_unset expression eval tflags
-priority scores describe source`` (issue 3). Rule text stands for the files' bytes:
+priority scores describe source`` (issue 3); scores as Perl prints them (15 significant
+digits). Rule text stands for the files' bytes:
 code points U+0080–U+00FF are bytes 0x80–0xFF (as in SpamAssassin's own dumps).
 """
 
@@ -55,6 +56,12 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
     return handler
 
 
+def _perl_number(value: float) -> float:
+    """A score as Perl prints it (15 significant digits): a relative score ``(0.001)`` added
+    to 2.739 is the double 2.7399999999999998 in Perl and Python alike; Perl shows 2.74."""
+    return float(f"{value:.15g}")
+
+
 def rule_to_json(rule: Rule) -> dict[str, object]:
     """The ``spamhdr rules dump --json`` record of one rule."""
     return {
@@ -70,7 +77,7 @@ def rule_to_json(rule: Rule) -> dict[str, object]:
         "eval": rule.eval,
         "tflags": rule.tflags,
         "priority": rule.priority,
-        "scores": list(rule.scores),
+        "scores": [_perl_number(score) for score in rule.scores],
         "describe": rule.describe,
         "source": rule.source,
     }

@@ -211,13 +211,16 @@ def validate_meta(name: str, text: str) -> MetaVerdict:
         tree = _Parser(tokens, allow_calls=False).parse()
         evaluate_meta(tree, _zero)
     except MetaSyntaxError:
+        # The message shows the text after rules_matching() became " 0 " (Parser.pm
+        # rewrites $rule in place before reporting).
         return MetaVerdict(
-            "invalid-meta-expression", f'invalid expression for rule {name}: "{text}": syntax error'
+            "invalid-meta-expression",
+            f'invalid expression for rule {name}: "{degenerate}": syntax error',
         )
     except ZeroDivisionError:
         return MetaVerdict(
             "invalid-meta-expression",
-            f'invalid expression for rule {name}: "{text}": division by zero possible',
+            f'invalid expression for rule {name}: "{degenerate}": division by zero possible',
         )
     return MetaVerdict(None, "")
 

@@ -70,7 +70,9 @@ _POSIX_NAMES: Final = frozenset(
 _H_CLASS: Final = "\\t\\x20\\xa0"  # Perl \h on octets: tab, space, NBSP (not restricted by /aa)
 _V_CLASS: Final = "\\n\\x0b\\x0c\\r\\x85"  # Perl \v on octets
 _MAX_PATTERN: Final = 4 * 1024 * 1024  # longer patterns are refused (regexp-too-complex)
-_QUANT_RE: Final = re.compile(r"\{(\d*)(?:(,)(\d*))?\}", re.ASCII)
+# Perl >= 5.34 allows blanks next to the braces and the comma: "a{ 1 , 2 }".
+_QUANT_RE: Final = re.compile(r"\{[ \t]*(\d*)[ \t]*(?:(,)[ \t]*(\d*)[ \t]*)?\}", re.ASCII)
+_UNBOUNDED: Final = 1 << 30
 
 
 def latin1_partner(byte: int) -> int | None:
@@ -305,8 +307,14 @@ class _Translator:
         self.open_parens: list[int] = []
         self.groups_opened = 0
         self.total_groups, self.group_names = _count_groups(text)
-        # What the last emitted item was: "start" (nothing quantifiable), "atom", "quant".
+        # What the last emitted item was: "start" (nothing quantifiable), "atom", "zero"
+        # (a zero-width atom: anchor, assertion, group that cannot match a character),
+        # "quant".
         self.last = "start"
+        self.last_atom_start = 0
+        self.previous = ""  # the text of the previous token
+        # Per open group (index 0 = whole pattern): [can match a character, lookaround].
+        self.group_info: list[list[bool]] = [[False, False]]
 
     # -- output bookkeeping --
     def emit(self, text: str, origin: int) -> None:
@@ -348,27 +356,45 @@ class _Translator:
                 self.emit(text[self.i : end], start)
                 self.i = end
                 continue
+            atom_start = start
             if ch == "\\":
                 problem = self.escape_outside()
             elif ch == "[":
                 problem = self.char_class()
+            elif ch == "(" and text.startswith("(?#", start):
+                problem = self.open_group()  # a comment: no token for what follows
+                if problem is not None:
+                    return problem
+                continue
             elif ch == "(":
+                depth = len(self.open_parens)
                 problem = self.open_group()
+                if len(self.open_parens) > depth:
+                    look = text.startswith(("(?=", "(?!", "(?<=", "(?<!"), start)
+                    self.group_info.append([False, look])
             elif ch == ")":
                 if not self.open_parens:
                     return self.error(self.i + 1, "Unmatched )")
-                self.open_parens.pop()
+                atom_start = self.open_parens.pop()
                 self.modes.pop()
+                width, look = self.group_info.pop()
                 self.emit(")", start)
                 self.i += 1
-                self.last = "atom"
+                # Perl's HASWIDTH: a group is zero-width when no branch can match a
+                # character; lookarounds always are (regcomp.c regpiece warnings below).
+                self.last = "zero" if look or not width else "atom"
                 problem = None
             elif ch in "*+?{":
                 problem = self.quantifier()
-            elif ch in "|^$":
+            elif ch == "|":
                 self.emit(ch, start)
                 self.i += 1
                 self.last = "start"
+                problem = None
+            elif ch in "^$":
+                self.emit(ch, start)
+                self.i += 1
+                self.last = "zero"
                 problem = None
             elif ch == ".":
                 self.emit(".", start)
@@ -381,6 +407,11 @@ class _Translator:
                 problem = None
             if problem is not None:
                 return problem
+            if self.last in ("atom", "zero") and ch not in "*+?{":
+                self.last_atom_start = atom_start
+                if self.last == "atom":
+                    self.group_info[-1][0] = True
+            self.previous = text[start : self.i]
         if self.open_parens:
             return self.error(self.open_parens[-1] + 1, "Unmatched (")
         return None
@@ -400,33 +431,61 @@ class _Translator:
     def quantifier(self) -> RegexProblem | None:
         text, start = self.text, self.i
         ch = text[start]
+        low, high = {"*": (0, _UNBOUNDED), "+": (1, _UNBOUNDED), "?": (0, 1)}.get(ch, (0, 0))
         if ch == "{":
             match = _QUANT_RE.match(text, start)
             is_quant = match is not None and (
                 match.group(1) != "" or match.group(3) not in ("", None)
             )
             if not is_quant:
-                if self.last == "start":
+                # A literal "{": fine where nothing could be quantified, after a
+                # quantifier or "^"; "illegal" right after a letter escape (\d{, \Z{),
+                # "passed through" (a fatal warning for SpamAssassin) elsewhere.
+                if self.last in ("start", "quant") or self.previous == "^":
                     self.literal(ord("{"), start)
                     self.i += 1
+                    self.last_atom_start = start
+                    self.group_info[-1][0] = True
+                    self.previous = "{"
                     return None
+                prev = self.previous
+                if prev.startswith("\\") and prev[-1:].isascii() and prev[-1:].isalpha():
+                    return self.error(start + 1, "Unescaped left brace in regex is illegal here")
                 return self.error(start + 1, "Unescaped left brace in regex is passed through")
             assert match is not None
-            low, comma, high = match.group(1), match.group(2), match.group(3)
-            if low and high and comma and int(low) > int(high):
+            first, comma, second = match.group(1), match.group(2), match.group(3)
+            if first and second and comma and int(first) > int(second):
                 return self.error(match.end(), "Quantifier {n,m} with n > m can't match")
+            low = int(first) if first else 0
+            high = (int(second) if second else _UNBOUNDED) if comma else low
             end = match.end()
+            spelled = "{" + first + (f",{second}" if comma else "") + "}"
         else:
             end = start + 1
+            spelled = ch
         if self.last == "start":
             return self.error(end, "Quantifier follows nothing")
         if self.last == "quant":
             return self.error(end, "Nested quantifiers")
+        if self.last == "zero":
+            # regcomp.c regpiece: a quantified zero-width operand.
+            operand = text[self.last_atom_start : end]
+            if high == _UNBOUNDED:
+                what = "is forbidden - matches" if operand.startswith("\\K") else "matches"
+                return self.error(end, f"{operand} {what} null string many times")
+            if low != 0 or high < 1:
+                return RegexProblem(
+                    "invalid-regexp",
+                    f"Quantifier unexpected on zero-length expression in regex m/{text}/",
+                    start,
+                )
         if end < len(text) and text[end] in "?+":
+            spelled += text[end]
             end += 1
-        self.emit(text[start:end], start)
+        self.emit(spelled, start)
         self.i = end
         self.last = "quant"
+        self.previous = text[start:end]
         return None
 
     # -- groups --
@@ -435,6 +494,7 @@ class _Translator:
         rest = text[start + 1 :]
         self.open_parens.append(start)
         inherited = list(self.modes[-1])
+        before = self.last
         self.last = "start"
         if not rest.startswith("?") and not rest.startswith("*"):
             self.groups_opened += 1
@@ -455,6 +515,7 @@ class _Translator:
                 )
             self.open_parens.pop()
             self.i = end + 1
+            self.last = before  # a comment is transparent: "a(?#c)*" quantifies "a"
             return None
         named = re.match(r"\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')", rest, re.ASCII)
         if named:
@@ -545,13 +606,13 @@ class _Translator:
         if ch in simple:
             self.emit(simple[ch], start)
             if ch in "zZ":
-                self.last = "start"
+                self.last = "zero"
             return None
         if ch in "AGbBK":
             if ch in "bB" and text.startswith("{", self.i):
                 return self.error(self.i, f"Using /u for '\\{ch}{{...}}' instead of /aa")
             self.emit("\\" + ch, start)
-            self.last = "start"
+            self.last = "zero"
             return None
         if ch in "dDwWsSntfr":
             self.emit("\\" + ch, start)

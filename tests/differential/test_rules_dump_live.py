@@ -239,10 +239,113 @@ FLAGS = ("", "", "i", "m", "s", "x", "ims", "is", "ix", "g", "o", "e")
 FLAGS_RARE = ("aa", "xx", "p", "c", "u", "l")
 
 
+# Atoms of well-formed Perl regexes (what real rule files are made of).
+ATOMS = (
+    "a",
+    "Z",
+    "7",
+    r"\.",
+    r"\/",
+    r"\$",
+    r"\(",
+    r"\d",
+    r"\D",
+    r"\w",
+    r"\W",
+    r"\s",
+    r"\S",
+    ".",
+    r"\x41",
+    r"\xe9",
+    r"\x{42}",
+    r"\101",
+    r"\t",
+    r"\n",
+    r"\r",
+    r"\f",
+    r"\e",
+    r"\a",
+    r"\cM",
+    r"\-",
+    r"\@",
+    "@",
+    "%",
+    "-",
+    "_",
+    "'",
+    '"',
+    "\xc3\xa9",
+    r"\#",
+)
+CLASSES = (
+    "[a-z]",
+    "[^a-z0-9]",
+    r"[\w.-]",
+    r"[\s\S]",
+    "[[:alpha:]]",
+    "[[:^space:][:digit:]]",
+    r"[\x80-\xff]",
+    "[]a]",
+    "[^]]",
+    r"[a\]]",
+    "[-a]",
+    "[a-]",
+    r"[\d-z]",
+    r"[\/]",
+    "[.*+?]",
+)
+ANCHORS = ("^", "$", r"\b", r"\B", r"\A", r"\z", r"\Z", r"\G")
+QUANTIFIERS = ("*", "+", "?", "{2}", "{1,}", "{0,3}", "*?", "+?", "??", "{1,2}?", "++", "?+")
+
+
+@st.composite
+def well_formed(draw: st.DrawFn, depth: int = 0) -> str:
+    """A syntactically valid Perl regex body (no delimiters)."""
+    alternatives = []
+    for _ in range(draw(st.integers(1, 3 if depth < 2 else 1))):
+        parts = []
+        for _ in range(draw(st.integers(1, 4))):
+            kind = draw(st.sampled_from(("atom",) * 4 + ("class", "anchor", "group")))
+            if kind == "atom":
+                part = draw(st.sampled_from(ATOMS))
+            elif kind == "class":
+                part = draw(st.sampled_from(CLASSES))
+            elif kind == "anchor":
+                parts.append(draw(st.sampled_from(ANCHORS)))
+                continue
+            elif depth < 2:
+                opener = draw(
+                    st.sampled_from(
+                        ("(", "(?:", "(?i:", "(?-i:", "(?=", "(?!", "(?<=", "(?<NAMED>", "(?>")
+                    )
+                )
+                inner = draw(well_formed(depth + 1))
+                if opener == "(?<=":
+                    inner = "ab"  # Perl look-behind must be of fixed (or short) width
+                part = f"{opener}{inner})"
+            else:
+                part = "x"
+            if draw(st.integers(0, 3)) == 0:
+                part += draw(st.sampled_from(QUANTIFIERS))
+            parts.append(part)
+        alternatives.append("".join(parts))
+    body = "|".join(alternatives)
+    if depth == 0 and "(" in body and draw(st.integers(0, 4)) == 0:
+        body += r"\1"
+    return body
+
+
 @st.composite
 def regex_text(draw: st.DrawFn) -> str:
-    """A delimited Perl regex as a rule file spells it (``\\#`` for ``#``)."""
+    """A delimited Perl regex as a rule file spells it (``\\#`` for ``#``): well formed,
+    or pieces thrown together (often refused)."""
     opening, closing = draw(st.sampled_from(DELIMITERS))
+    if draw(st.booleans()):
+        body = draw(well_formed())
+        if closing and closing not in "})]":
+            body = body.replace(closing, "\\" + closing)
+        flags = draw(st.sampled_from(FLAGS))
+        return f"{opening}{body}{closing}{flags}"
     pieces = draw(st.lists(st.sampled_from(PIECES), min_size=0, max_size=6))
     if draw(st.integers(0, 9)) == 0:
         pieces = []
