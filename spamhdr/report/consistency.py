@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from spamhdr.report.model import Finding, SpamReport
 from spamhdr.report.rspamd import NOT_SPAM_ACTIONS
+from spamhdr.scoring import display_score, stars, total_score
 
 __all__ = ["check_report", "sa_display_score", "sa_stars"]
 
@@ -49,19 +50,15 @@ def sa_display_score(real: float, required: float, is_spam: bool | None = None) 
     >>> sa_display_score(-6.372, -6.4, is_spam=False)  # required_score -6.371
     ('-6.5', False)
     """
-    rounded = float(f"{real:.3f}")  # PerMsgStatus.pm l.447: (sprintf "%0.3f") + 0
+    rounded = total_score((real,))  # PerMsgStatus.pm l.447: (sprintf "%0.3f") + 0
     if is_spam is None:
         is_spam = rounded >= required
-    shown = f"{rounded:2.1f}".strip()
-    shown_required = f"{required:2.1f}".strip()
-    if is_spam or float(shown) < float(shown_required):
-        return shown, is_spam
-    return f"{float(shown_required) - 0.1:.15g}", is_spam  # Perl's default number format
+    return display_score(rounded, required, is_spam), is_spam
 
 
 def sa_stars(real: float, cap: int = 50) -> int:
     """``_STARS_``: Perl ``int()`` (truncation) of the score, 0 below 1, at most ``cap``."""
-    return max(0, min(cap, math.trunc(real)))
+    return len(stars(real, cap=cap))
 
 
 def _score_interval(report: SpamReport) -> tuple[float, float] | None:
