@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from types import MappingProxyType
 
 import regex
@@ -143,13 +144,26 @@ def _meta_test(rule: Rule, score: float, local_tests_only: bool) -> MetaTest | N
     )
 
 
-def compile_ruleset(config: Config, options: Options = DEFAULT_OPTIONS) -> RuleSet:
+def compile_ruleset(
+    config: Config,
+    options: Options = DEFAULT_OPTIONS,
+    *,
+    multipattern: bool | None = None,
+    cache_dir: Path | None = None,
+) -> RuleSet:
     """Compile the header and meta rules of ``config`` for ``options.score_set``.
 
     Args:
         config: from :func:`spamhdr.rules.load_config`.
         options: ``score_set`` selects the scores; ``local_tests_only`` is the value of
             that token in meta expressions.
+        multipattern: use the optional Hyperscan backend (``pip install spamhdr[fast]``):
+            None (default) when it is installed, False never. Speed only: hits are the
+            same either way.
+        cache_dir: a directory where Hyperscan databases may be cached between runs
+            (created if missing; files are the library's own serialized databases, used
+            only when owned by the current user and not writable by others). None (the
+            default): compile them every time, no file is touched.
 
     Returns:
         an immutable rule set; build it once and check many messages with it.
@@ -202,4 +216,5 @@ def compile_ruleset(config: Config, options: Options = DEFAULT_OPTIONS) -> RuleS
         trust=trust_config(config),
     )
     typical = parse_sa_message(TYPICAL_MESSAGE, ruleset.trust, options)  # type: ignore[arg-type]
-    return replace(ruleset, plan=build_plan(ruleset, typical))
+    plan = build_plan(ruleset, typical, multipattern=multipattern, cache_dir=cache_dir)
+    return replace(ruleset, plan=plan)

@@ -32,10 +32,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 
-from spamhdr.engine.match import HeaderSource, SpecGroup, compile_group, match_groups
+from spamhdr.engine.groups import SpecGroup, compile_group, match_groups
+from spamhdr.engine.match import HeaderSource
 from spamhdr.engine.model import MetaTest, RuleSet
+from spamhdr.engine.multipattern import AVAILABLE
 
 __all__ = [
     "MetaSchedule",
@@ -100,10 +103,19 @@ class Plan:
     Attributes:
         groups: header groups in run order (bands ascending, specs as compiled).
         metas: the meta schedule.
+        backend: ``"hyperscan"`` when some group has a multi-pattern database, else
+            ``"literals"`` (required-literal prefilters only).
     """
 
     groups: tuple[SpecGroup, ...]
     metas: MetaSchedule
+    backend: str = "literals"
+
+    def clear_memos(self) -> None:
+        """Forget every group's value memo (``groups.py``); results never depend on it.
+        Benchmarks call this so that each round starts cold."""
+        for group in self.groups:
+            group.memo.clear()
 
 
 _NEVER = 1 << 30
@@ -215,18 +227,31 @@ def header_values(plan_groups: tuple[SpecGroup, ...], message: HeaderSource) -> 
     return values
 
 
-def build_plan(ruleset: RuleSet, typical: HeaderSource | None = None) -> Plan:
+def build_plan(
+    ruleset: RuleSet,
+    typical: HeaderSource | None = None,
+    *,
+    multipattern: bool | None = None,
+    cache_dir: Path | None = None,
+) -> Plan:
     """Precompute the per-message work for ``ruleset`` (module docstring).
 
     Args:
         ruleset: the compiled rule set.
         typical: a message whose header hits serve as the baseline (speed only: any
             message, or None for "no header test hits", gives the same results).
+        multipattern: use the Hyperscan backend (``multipattern.py``); None means "when
+            the ``hyperscan`` package is installed". Speed only, never results.
+        cache_dir: where Hyperscan databases may be cached (None: compile every time).
     """
+    use_scanner = AVAILABLE if multipattern is None else multipattern and AVAILABLE
     groups: list[SpecGroup] = []
     for band in ruleset.bands:
         for spec, tests in ruleset.header_tests.get(band, ()):
-            groups.append(compile_group(spec, tests))
+            groups.append(compile_group(spec, tests, multipattern=use_scanner, cache_dir=cache_dir))
     frozen = tuple(groups)
     baseline = header_values(frozen, typical) if typical is not None else {}
-    return Plan(frozen, _schedule(ruleset, baseline))
+    for group in frozen:
+        group.memo.clear()  # the typical message's values are not worth keeping
+    backend = "hyperscan" if any(g.scanner is not None for g in frozen) else "literals"
+    return Plan(frozen, _schedule(ruleset, baseline), backend)

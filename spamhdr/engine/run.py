@@ -5,7 +5,7 @@ with ``get(spec) -> bytes | None``. Output: a :class:`CheckResult` with exactly 
 values and score of the reference scheduler (``reference.py``, SpamAssassin's loop
 transcribed), computed with less work (``plan.py`` says why it is the same):
 
-* header groups in band order (``match.py``): ``get(spec)`` once per group, precomputed
+* header groups in band order (``groups.py``): ``get(spec)`` once per group, precomputed
   outcomes for undefined headers, prefilters before regexes, every regex call bounded by
   the options' ``regex_timeout`` (a timeout is a defect on the result);
 * metas: start from the plan's baseline and re-evaluate, in topological order, only the
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import heapq
 
-from spamhdr.engine.match import HeaderSource, match_groups
+from spamhdr.engine.groups import match_groups
+from spamhdr.engine.match import HeaderSource
 from spamhdr.engine.model import CheckResult, RuleHit, RuleSet
 from spamhdr.engine.plan import Plan, build_plan, evaluate_meta_state
 from spamhdr.engine.score import is_spam, render_status, total_score

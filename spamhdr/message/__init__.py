@@ -14,7 +14,7 @@ See docs/header-values.md and ../shared/spec/sa-rules.md §5.
 from __future__ import annotations
 
 from spamhdr.message.trust import DEFAULT_ORIGINATING_IP_HEADERS, TrustConfig, TrustPath
-from spamhdr.message.values import SAMessage, join_values, parse_sa_message
+from spamhdr.message.values import SAMessage, join_values, parse_sa_message, spec_field_names
 
 __all__ = [
     "DEFAULT_ORIGINATING_IP_HEADERS",
@@ -23,4 +23,5 @@ __all__ = [
     "TrustPath",
     "join_values",
     "parse_sa_message",
+    "spec_field_names",
 ]

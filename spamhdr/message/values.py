@@ -15,7 +15,7 @@ Ground truth: ``PerMsgStatus.pm _get``/``get``/``get_envelope_from``/
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, KeysView
 from dataclasses import dataclass
 
 import regex
@@ -36,7 +36,7 @@ from spamhdr.message.parse import ParsedHeaders, RawField, parse_headers
 from spamhdr.message.trust import TrustConfig, TrustPath, compute_trust_path
 from spamhdr.options import DEFAULT_OPTIONS, Options
 
-__all__ = ["SAMessage", "join_values", "parse_sa_message"]
+__all__ = ["SAMessage", "join_values", "parse_sa_message", "spec_field_names"]
 
 MAX_HEADER_LENGTH = 65536  # Constants.pm: ALL stops growing past this many bytes
 
@@ -112,6 +112,33 @@ def _split_request(spec: bytes) -> _Request:
     return _Request(name=name, **flags)
 
 
+_WHITESPACE = b" \t\n\r\f\v"
+
+
+@functools.lru_cache(maxsize=4096)
+def spec_field_names(spec: str) -> frozenset[bytes] | None:
+    """Lower-cased field names of which ``spec`` needs at least one: when a message has
+    none of them, ``get(spec)`` is None. None when that cannot be said without the message
+    (``ALL``, the relay and envelope pseudo-headers, the metadata headers).
+
+    Lets a caller skip ``get`` for the many specs a message does not have (the rule
+    engine asks for ~110 specs per message; most name absent headers).
+    """
+    req = _split_request(spec.encode("utf-8", "surrogateescape"))
+    if req.name == b"MESSAGEID":
+        return frozenset(_MESSAGEID_SOURCES)
+    if req.name.lower() == b"tocc":
+        return frozenset((b"to", b"cc"))
+    if req.name in _PSEUDO_EXACT or req.name.lower() in _PSEUDO_ANY_CASE:
+        return None
+    lc_name = req.name.lower()
+    if lc_name in _METADATA_NAMES:
+        return None
+    if req.raw or req.addr or req.name_mod:
+        return frozenset((lc_name.strip(_WHITESPACE),))  # _raw_header trims the name
+    return frozenset((lc_name,))
+
+
 def join_values(values: tuple[bytes, ...]) -> bytes | None:
     """The string a header rule tests (``Check.pm do_head_tests``): the list joined with
     ``""`` when its first element ends in a newline, else with ``"\\n"``; None if empty."""
@@ -165,6 +192,12 @@ class SAMessage:
     def defects(self) -> tuple[str, ...]:
         """Recoverable problems found so far (parsing, and values computed up to now)."""
         return tuple(self._defects)
+
+    @property
+    def field_names(self) -> KeysView[bytes]:
+        """Lower-cased names of the stored fields (after ``X-Spam-*`` removal), a
+        read-only view; see :func:`spec_field_names`."""
+        return self._index.keys()
 
     @property
     def fields(self) -> tuple[RawField, ...]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from spamhdr.engine.match import compile_group, match_header_test
+from spamhdr.engine.groups import compile_group
+from spamhdr.engine.match import match_header_test
 from spamhdr.engine.model import HeaderTest
 from spamhdr.engine.prefilter import required_literals
 from spamhdr.rules.perl_regex import PerlRegex, compile_perl_regex

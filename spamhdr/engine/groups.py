@@ -1,0 +1,317 @@
+"""Header-spec groups → the header hits of one message (``Check.pm do_head_tests``, batched).
+
+Input: the header tests of one band on one spec (``compile_group``, once per rule set), then
+per message a view with ``get(spec)`` (``match_groups``). Output: ``(test, Outcome)`` for
+every test that hit, in run order, plus defect texts. Every outcome is the one
+:func:`spamhdr.engine.match.match_header_test` gives (the reference scheduler runs that
+function on every test); what differs is how little work it takes:
+
+* **absent headers** — a group whose spec names ordinary headers
+  (:func:`spamhdr.message.spec_field_names`) is undefined when the message has none of
+  them, without calling ``get``; an undefined value takes the group's outcomes
+  precomputed at compile time (they are the same for every message);
+* **multi-pattern scan** (optional, ``multipattern.py``) — one Hyperscan scan of the value
+  names the rules that may match; the others take their "no match" outcome;
+* **required literals** (``prefilter.py``) — a substring test proves "no match" before
+  a regex runs;
+* **value memo** — a group's hits and defects on a value are a pure function of the value,
+  so short values seen before (``Content-Type``, ``MIME-Version``, ``X-Mailer``,
+  ``List-*`` repeat across real mail) reuse the earlier result. Bounded: at most
+  :data:`MEMO_ENTRIES` values of at most :data:`MEMO_VALUE_BYTES` bytes per group,
+  least recently used dropped first; results with defects (timeouts) are never kept.
+
+Thread safety: a group is shared by every check on its rule set; the memo is a dict only
+ever read, assigned and trimmed with single operations, so concurrent checks may miss the
+memo but never see a wrong entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spamhdr.engine.match import (
+    NO_HIT,
+    HeaderSource,
+    Outcome,
+    match_header_test,
+    timeout_defect,
+)
+from spamhdr.engine.model import HeaderTest
+from spamhdr.engine.multipattern import GroupScanner, compile_scanner
+from spamhdr.engine.prefilter import Prefilter, required_literals
+from spamhdr.message import SAMessage, spec_field_names
+
+__all__ = [
+    "MEMO_ENTRIES",
+    "MEMO_VALUE_BYTES",
+    "MIN_SCANNED",
+    "HeaderEntry",
+    "HeaderHits",
+    "SpecGroup",
+    "compile_group",
+    "match_groups",
+]
+
+#: Timeout for the compile-time runs on constant values (undefined headers).
+_COMPILE_TIMEOUT = 5.0
+#: Groups with fewer regex rules than this get no Hyperscan database (the literal
+#: prefilters are as fast there; measured with ``benchmarks.rule_throughput``).
+MIN_SCANNED = 3
+#: Memo bounds per group (module docstring).
+MEMO_ENTRIES = 256
+MEMO_VALUE_BYTES = 200
+
+#: (test, outcome) of every header test that hit, in run order.
+HeaderHits = list[tuple[HeaderTest, Outcome]]
+_Result = tuple[tuple[tuple[HeaderTest, Outcome], ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderEntry:
+    """One header test inside its spec group.
+
+    Attributes:
+        test: the compiled test.
+        prefilter: proves "no match" cheaply, or None (always run the regex).
+        on_no_match: the outcome when a prefilter or the scanner proves no match (NO_HIT
+            unless the rule is negated).
+        plain: a ``=~`` regex without ``multiple`` (the common case, matched inline).
+        quick: the prefilter's first requirement when it is one literal (tested inline,
+            without a call), else ``b""``; ``quick_folded``: compare it ASCII-folded.
+        more: the prefilter has requirements beyond ``quick``.
+    """
+
+    test: HeaderTest
+    prefilter: Prefilter | None
+    on_no_match: Outcome
+    plain: bool
+    quick: bytes = b""
+    quick_folded: bool = False
+    more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpecGroup:
+    """The tests of one band on one header spec.
+
+    Attributes:
+        spec: what ``get()`` is asked for.
+        entries: the tests in run order.
+        when_undefined: outcome per entry when ``get(spec)`` is None, or None when some
+            entry could not be precomputed (then they run per message).
+        needs_lower: some prefilter compares ASCII-folded literals.
+        undefined_hits: the entries of ``when_undefined`` that hit, with their outcomes.
+        undefined_defects: the defects of ``when_undefined``, in order.
+        field_names: the value is undefined when a message has none of these fields
+            (None: always ask ``get``).
+        scanner: the group's Hyperscan database, or None.
+        visit: with a scanner, the positions looked at whatever the scan says: rules it
+            does not cover, and covered rules whose "no match" outcome is a hit.
+        memo: value → (hits, defects), bounded (module docstring); mutable cache.
+    """
+
+    spec: str
+    entries: tuple[HeaderEntry, ...]
+    when_undefined: tuple[Outcome, ...] | None
+    needs_lower: bool
+    undefined_hits: tuple[tuple[HeaderTest, Outcome], ...] = ()
+    undefined_defects: tuple[str, ...] = ()
+    field_names: frozenset[bytes] | None = None
+    scanner: GroupScanner | None = None
+    visit: tuple[int, ...] = ()
+    memo: dict[bytes, _Result] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _is_plain(test: HeaderTest) -> bool:
+    return test.pattern is not None and not test.negate and test.maxhits is None
+
+
+def _entry(test: HeaderTest) -> HeaderEntry:
+    prefilter = required_literals(test.pattern) if test.pattern is not None else None
+    # Undefined-or-empty subjects are never filtered, so the subject is a placeholder;
+    # match_header_test does not run the regex when no_match is set.
+    on_no_match = (
+        match_header_test(test, b"", _COMPILE_TIMEOUT, no_match=True)
+        if test.pattern is not None
+        else NO_HIT
+    )
+    if prefilter is not None:
+        first = prefilter.requirements[0]
+        if len(first.exact) + len(first.folded) == 1:
+            quick = (first.exact or first.folded)[0]
+            more = len(prefilter.requirements) > 1
+            return HeaderEntry(
+                test, prefilter, on_no_match, _is_plain(test), quick, bool(first.folded), more
+            )
+    return HeaderEntry(test, prefilter, on_no_match, _is_plain(test), more=prefilter is not None)
+
+
+def compile_group(
+    spec: str,
+    tests: tuple[HeaderTest, ...],
+    *,
+    multipattern: bool = False,
+    cache_dir: Path | None = None,
+) -> SpecGroup:
+    """Compile the tests of one band on ``spec``.
+
+    Args:
+        spec: the header spec.
+        tests: in run order.
+        multipattern: build a Hyperscan database when the backend is available and the
+            group has at least :data:`MIN_SCANNED` regex rules.
+        cache_dir: where serialized databases may be kept (``multipattern.py``).
+    """
+    entries = tuple(_entry(test) for test in tests)
+    undefined: list[Outcome] = []
+    for test in tests:
+        outcome = match_header_test(test, None, _COMPILE_TIMEOUT)
+        if any("timed out" in d for d in outcome.defects):
+            undefined = []
+            break
+        undefined.append(outcome)
+    complete = len(undefined) == len(tests)
+    scanner = None
+    if multipattern and sum(t.pattern is not None for t in tests) >= MIN_SCANNED:
+        scanner = compile_scanner([t.pattern for t in tests], cache_dir)
+    visit: tuple[int, ...] = ()
+    if scanner is not None:
+        visit = tuple(
+            i
+            for i, entry in enumerate(entries)
+            if i not in scanner.covered or entry.on_no_match.count or entry.on_no_match.defects
+        )
+    return SpecGroup(
+        spec,
+        entries,
+        tuple(undefined) if complete else None,
+        any(e.prefilter is not None and e.prefilter.needs_lower for e in entries),
+        tuple((t, o) for t, o in zip(tests, undefined, strict=False) if o.count)
+        if complete
+        else (),
+        tuple(d for o in undefined for d in o.defects) if complete else (),
+        spec_field_names(spec) if complete else None,
+        scanner,
+        visit,
+    )
+
+
+def _run_entry(
+    entry: HeaderEntry,
+    value: bytes,
+    lowered: bytes,
+    timeout: float,
+    hits: HeaderHits,
+    defects: list[str],
+) -> None:
+    """One test on a defined value: prefilter, then the regex (or match_header_test)."""
+    test = entry.test
+    prefilter = entry.prefilter
+    if (
+        value
+        and prefilter is not None
+        and (
+            entry.quick not in (lowered if entry.quick_folded else value)
+            or (entry.more and not prefilter.may_match(value, lowered))
+        )
+    ):
+        _no_match(entry, value, hits, defects)
+        return
+    if entry.plain and value:
+        assert test.pattern is not None
+        try:
+            found = test.pattern.search(value, timeout=timeout)
+        except TimeoutError:
+            defects.append(timeout_defect(test, timeout))
+            return
+        if found is not None:
+            hits.append((test, Outcome(1, found.span(), value)))
+        return
+    outcome = match_header_test(test, value, timeout)
+    if outcome.defects:
+        defects.extend(outcome.defects)
+    if outcome.count:
+        hits.append((test, outcome))
+
+
+def _no_match(entry: HeaderEntry, value: bytes, hits: HeaderHits, defects: list[str]) -> None:
+    outcome = entry.on_no_match
+    if outcome.defects:
+        defects.extend(outcome.defects)
+    if outcome.count:  # a negated rule: hits on the value it was given
+        hits.append((entry.test, Outcome(outcome.count, None, value)))
+
+
+def _run_group(group: SpecGroup, value: bytes, timeout: float) -> _Result:
+    """Every test of ``group`` on a defined value."""
+    hits: HeaderHits = []
+    defects: list[str] = []
+    entries = group.entries
+    lowered = value.lower() if group.needs_lower and value else b""
+    scanner = group.scanner
+    found = scanner.candidates(value) if scanner is not None and value else None
+    if found is None:
+        for entry in entries:
+            _run_entry(entry, value, lowered, timeout, hits, defects)
+    else:
+        assert scanner is not None
+        covered = scanner.covered
+        positions: Sequence[int] = sorted(found.union(group.visit)) if found else group.visit
+        for i in positions:
+            if i in covered and i not in found:
+                _no_match(entries[i], value, hits, defects)
+            else:
+                _run_entry(entries[i], value, lowered, timeout, hits, defects)
+    return tuple(hits), tuple(defects)
+
+
+def match_groups(
+    groups: tuple[SpecGroup, ...], message: HeaderSource, timeout: float, defects: list[str]
+) -> HeaderHits:
+    """Run header groups on ``message`` (module docstring): ``get(spec)`` at most once per
+    group; timeouts and other problems go to ``defects``."""
+    hits: HeaderHits = []
+    present = message.field_names if isinstance(message, SAMessage) else None
+    for group in groups:
+        names = group.field_names
+        if present is not None and names is not None and present.isdisjoint(names):
+            value = None
+        else:
+            value = message.get(group.spec)
+        if value is None and group.when_undefined is not None:
+            if group.undefined_defects:
+                defects.extend(group.undefined_defects)
+            hits.extend(group.undefined_hits)
+            continue
+        if value is None:
+            # Some test's undefined outcome timed out at compile time: run them all.
+            for entry in group.entries:
+                outcome = match_header_test(entry.test, None, timeout)
+                defects.extend(outcome.defects)
+                if outcome.count:
+                    hits.append((entry.test, outcome))
+            continue
+        memo = group.memo
+        result = memo.get(value)
+        if result is None:
+            result = _run_group(group, value, timeout)
+            if not result[1] and len(value) <= MEMO_VALUE_BYTES:
+                if len(memo) >= MEMO_ENTRIES:
+                    # Drop the least recently used (dicts keep insertion order); another
+                    # thread may have trimmed it first.
+                    with suppress(KeyError, RuntimeError, StopIteration):
+                        del memo[next(iter(memo))]
+                memo[value] = result
+        else:
+            try:  # mark as recently used: re-insert at the end
+                del memo[value]
+                memo[value] = result
+            except KeyError:
+                pass
+        if result[1]:
+            defects.extend(result[1])
+        hits.extend(result[0])
+    return hits

@@ -1,0 +1,189 @@
+"""Header group → one Hyperscan database that names the rules worth confirming.
+
+Input: the compiled regexes of one header-spec group (``match.py``). Output: a
+:class:`GroupScanner` whose :meth:`~GroupScanner.candidates` scans a value once and returns
+the positions of the rules that *may* match it; every other rule provably does not match
+(the database holds ``superset.py``'s superset of each regex, compiled with
+``HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH``). ``match.py`` confirms each candidate with
+``regex``, so hits, spans and counts are unchanged; this module only decides how many
+regex calls a value costs (issue 5: "an optional multi-pattern backend").
+
+Optional: when the ``hyperscan`` package (``pip install spamhdr[fast]``) cannot be
+imported, :data:`AVAILABLE` is False, no scanner is built and the engine runs its
+pure-Python path (required-literal prefilters); results are the same either way.
+
+Failure is never fatal: a rule whose translation Hyperscan refuses is left out of the
+database (it then runs as without a scanner); a group whose database cannot be built gets
+no scanner; a scan that fails (for instance the database's scratch space is in use by
+another thread) returns None, meaning "every rule is a candidate".
+
+Databases compile in milliseconds to a fraction of a second per group; an optional on-disk
+cache (``cache_dir``) stores Hyperscan's own serialized databases (``hyperscan.dumpb``,
+data only — loading one runs no code) under a hash of the patterns and the library
+version, and is used only when the file belongs to the current user and is not writable
+by others; any problem with it means compiling afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from spamhdr.engine.superset import superset_pattern
+
+__all__ = ["AVAILABLE", "MAX_PATTERN_BYTES", "GroupScanner", "compile_scanner"]
+
+_hs: Any
+try:
+    _hs = importlib.import_module("hyperscan")
+except ImportError:  # the optional extra is not installed: pure-Python path
+    _hs = None
+
+#: Whether the Hyperscan backend can be used in this interpreter.
+AVAILABLE = _hs is not None
+_FLAGS = (_hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_SINGLEMATCH) if _hs is not None else 0
+_CACHE_FORMAT = b"spamhdr-hs-1"
+#: Translations longer than this stay out of the databases: the few stock rules above it
+#: (fuzzy spellings spelled out over Latin-1 and UTF-8, freemail address lists) more than
+#: double the compile time (1.3 s → 3.2 s) and add ~30 MiB of peak memory, for a scan
+#: saving of microseconds; they run with their literal prefilters as without Hyperscan.
+MAX_PATTERN_BYTES = 2000
+
+
+def _collect(rule_id: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    found.append(rule_id)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupScanner:
+    """One compiled database for the rules of a group.
+
+    Attributes:
+        database: the ``hyperscan.Database``.
+        covered: positions (in the group) of the rules in the database; a covered rule
+            that :meth:`candidates` does not return cannot match the value.
+    """
+
+    database: Any
+    covered: frozenset[int]
+
+    def candidates(self, value: bytes) -> set[int] | None:
+        """Positions of the covered rules that may match ``value``; None when the scan
+        failed (then every rule must be treated as a candidate)."""
+        found: list[int] = []
+        try:
+            self.database.scan(value, match_event_handler=_collect, context=found)
+        except Exception:  # scratch in use, or anything else: fall back, never fail
+            return None
+        return set(found)
+
+
+def _compile(expressions: Sequence[bytes], ids: Sequence[int]) -> Any:
+    database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    database.compile(
+        expressions=list(expressions),
+        ids=list(ids),
+        elements=len(expressions),
+        flags=[_FLAGS] * len(expressions),
+    )
+    return database
+
+
+def _accepted(candidates: list[tuple[int, regex.Pattern[bytes]]]) -> list[tuple[int, bytes]]:
+    """The translations Hyperscan compiles, one at a time (only used when the group as a
+    whole was refused); an anchor placement Hyperscan refuses is retried without anchors."""
+    kept: list[tuple[int, bytes]] = []
+    for position, pattern in candidates:
+        for anchors in (True, False):
+            text = superset_pattern(pattern, anchors=anchors)
+            if text is None or len(text) > MAX_PATTERN_BYTES:
+                break
+            try:
+                _compile([text], [position])
+            except Exception:
+                continue
+            kept.append((position, text))
+            break
+    return kept
+
+
+def _cache_path(cache_dir: Path, pairs: Sequence[tuple[int, bytes]]) -> Path:
+    digest = hashlib.sha256(_CACHE_FORMAT)
+    digest.update(str(getattr(_hs, "__version__", "")).encode())
+    for position, text in pairs:
+        digest.update(b"%d\0%s\0" % (position, text))
+    return cache_dir / f"{digest.hexdigest()}.hsdb"
+
+
+def _load_cached(path: Path) -> Any:
+    try:
+        info = path.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return None  # someone else's file, or writable by others: not trusted
+        database = _hs.loadb(path.read_bytes(), _hs.HS_MODE_BLOCK)
+        database.scratch = _hs.Scratch(database)
+        return database
+    except Exception:
+        return None
+
+
+def _store_cached(path: Path, database: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_hs.dumpb(database))
+        os.replace(temporary, path)
+    except Exception:
+        return  # the cache is an optimisation only
+
+
+def compile_scanner(
+    patterns: Sequence[regex.Pattern[bytes] | None], cache_dir: Path | None = None
+) -> GroupScanner | None:
+    """A scanner for a group's rules (``None`` entries: rules without a regex).
+
+    Args:
+        patterns: the group's compiled regexes, in group order.
+        cache_dir: where serialized databases may be kept (None: always compile).
+
+    Returns:
+        the scanner, or None when Hyperscan is unavailable or no rule could be covered.
+    """
+    if _hs is None:
+        return None
+    candidates = [(i, p) for i, p in enumerate(patterns) if p is not None]
+    pairs = [
+        (i, text)
+        for i, p in candidates
+        if (text := superset_pattern(p)) is not None and len(text) <= MAX_PATTERN_BYTES
+    ]
+    if not pairs:
+        return None
+    path = _cache_path(cache_dir, pairs) if cache_dir is not None else None
+    database = _load_cached(path) if path is not None and path.exists() else None
+    if database is None:
+        try:
+            database = _compile([t for _, t in pairs], [i for i, _ in pairs])
+        except Exception:
+            # Some translation is refused: find the ones Hyperscan takes. Not cached (the
+            # cache key names the first set of translations).
+            pairs = _accepted([(i, p) for i, p in candidates])
+            if not pairs:
+                return None
+            try:
+                database = _compile([t for _, t in pairs], [i for i, _ in pairs])
+            except Exception:
+                return None
+        else:
+            if path is not None:
+                _store_cached(path, database)
+    return GroupScanner(database, frozenset(i for i, _ in pairs))

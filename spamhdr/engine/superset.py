@@ -1,0 +1,361 @@
+"""Rule regex → a byte-exact *superset* pattern in the syntax Hyperscan compiles.
+
+Input: a compiled ``regex`` bytes pattern (a rule's Perl regex after the rule compiler's
+translation). Output: pattern text for Hyperscan (PCRE syntax, no Hyperscan flags needed),
+or None when no safe translation exists.
+
+Invariant (soundness): every string the ``regex`` pattern matches somewhere is matched
+somewhere by the output. The multi-pattern backend (``multipattern.py``) only uses the
+output to rule candidates *out*; every candidate is still confirmed with ``regex``, so
+hits, spans and counts are ``regex``'s own. The output may match more (it is a
+prefilter), never less. How that is ensured:
+
+* the pattern is parsed with CPython's ``re`` parser (parsing only; as ``prefilter.py``),
+  and a new pattern is *generated* from the parse tree, so no syntax is passed through to
+  a second parser that might read it differently (``{,n}``, ``\\g<N>``, ``$`` vs ``\\Z``);
+* every character class, literal and ``.`` becomes an explicit byte set, computed by
+  running ``regex`` itself on all 256 bytes with the flags in force (``/i``, ``/s``).
+  Hyperscan's own case folding is never used, so whatever ``regex`` folds (ASCII only in
+  bytes patterns; the rule translator spells Perl's Latin-1 folding out as classes) is
+  what the set contains;
+* constructs with no exact Hyperscan equivalent become something weaker: lookarounds and
+  multi-line ``^``/``$`` disappear (an assertion only removes matches), back-references
+  become "any bytes", conditionals become the alternation of both branches, atomic groups
+  and possessive or lazy repeats become plain greedy ones;
+* inline ``(?i)``/``(?m)``/``(?s)`` groups are applied to the whole pattern (``regex``
+  applies one from where it stands; wider case folding, ``.`` matching newlines and
+  dropped multi-line anchors only add matches); POSIX classes inside a class are spelled
+  out as the bytes ``regex`` gives them; verbose patterns and anything the ``re`` parser
+  refuses or warns about get no translation.
+
+The anchors kept (``\\A``, ``\\Z`` for a non-multi-line ``$``, ``\\z``, ``\\b``, ``\\B``)
+have the same meaning in Hyperscan's non-UTF-8 mode as in ``regex`` bytes patterns; the
+unit table in ``tests/unit/engine/test_engine_superset.py`` checks each against both.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import warnings
+from typing import Any, Final
+
+import regex
+
+__all__ = ["superset_pattern"]
+
+_sre_parse: Any
+_c: Any
+try:  # CPython 3.11+: the stdlib regular-expression parser (parsing only, no matching).
+    _sre_parse = importlib.import_module("re._parser")
+    _c = importlib.import_module("re._constants")
+except ImportError:  # pragma: no cover - other interpreters: no translation
+    _sre_parse = None
+    _c = None
+
+_ALL_BYTES: Final = bytes(range(256))
+_I: Final = 2  # re.IGNORECASE (the standard flag bits are shared by re and regex)
+_M: Final = 8  # re.MULTILINE
+_S: Final = 16  # re.DOTALL
+_X: Final = 64  # re.VERBOSE
+_INLINE_LETTERS: Final = {ord("i"): _I, ord("m"): _M, ord("s"): _S, ord("x"): _X}
+#: ``\\g<N>`` / ``\\g<name>`` after an even number of backslashes (``regex`` syntax the
+#: ``re`` parser lacks): replaced by a group reference ``re`` reads as "any back-reference".
+_GROUP_REFERENCE: Final = regex.compile(rb"(?<!\\)((?:\\\\)*)\\g<(\w+)>")
+#: Above this many nodes a translation is not attempted (guards recursion depth).
+MAX_DEPTH: Final = 200
+
+
+class _Refuse(Exception):
+    """No safe translation."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _byte_set(source: bytes, flags: int) -> frozenset[int]:
+    """The bytes the one-character ``regex`` pattern ``source`` matches under ``flags``."""
+    compiled = regex.compile(source, flags | regex.ASCII)
+    return frozenset(m[0] for m in compiled.findall(_ALL_BYTES))
+
+
+def _hex(byte: int) -> bytes:
+    return b"\\x%02x" % byte
+
+
+def _member(byte: int) -> bytes:
+    # Letters and digits stand for themselves in a class (shorter: Hyperscan limits
+    # pattern length); everything else is a hex escape.
+    return (
+        bytes((byte,))
+        if 0x30 <= byte <= 0x39 or 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A
+        else _hex(byte)
+    )
+
+
+def _emit_set(members: frozenset[int], caseless: bool = False) -> bytes:
+    """A class for exactly ``members``; inside a ``(?i:`` group (``caseless``) an ASCII
+    letter pair is written as the lower-case letter (Hyperscan's folding of it is the
+    same pair; anything it folds beyond that only adds matches)."""
+    if not members:
+        raise _Refuse("empty class")
+    ordered = sorted(members)
+    if len(ordered) == 1:
+        return _member(ordered[0])
+    pair = len(ordered) == 2 and 0x41 <= ordered[0] <= 0x5A and ordered[1] == ordered[0] + 0x20
+    if caseless and pair:
+        return bytes((ordered[1],))
+    parts: list[bytes] = []
+    start = prev = ordered[0]
+    for byte in [*ordered[1:], -2]:
+        if byte == prev + 1:
+            prev = byte
+            continue
+        if start == prev:
+            parts.append(_member(start))
+        elif start + 1 == prev:
+            parts.append(_member(start) + _member(prev))
+        else:
+            parts.append(_member(start) + b"-" + _member(prev))
+        start = prev = byte
+    return b"[" + b"".join(parts) + b"]"
+
+
+_CATEGORY_SOURCE: Final[dict[str, bytes]] = {
+    "CATEGORY_DIGIT": rb"\d",
+    "CATEGORY_NOT_DIGIT": rb"\D",
+    "CATEGORY_SPACE": rb"\s",
+    "CATEGORY_NOT_SPACE": rb"\S",
+    "CATEGORY_WORD": rb"\w",
+    "CATEGORY_NOT_WORD": rb"\W",
+}
+
+
+def _class_source(items: list[tuple[Any, Any]]) -> bytes:
+    """The items of a parsed class as ``regex`` class text with hex escapes."""
+    out = [b"["]
+    for op, av in items:
+        if op is _c.NEGATE:
+            out.append(b"^")
+        elif op is _c.LITERAL:
+            out.append(_hex(av))
+        elif op is _c.RANGE:
+            out.append(_hex(av[0]) + b"-" + _hex(av[1]))
+        elif op is _c.CATEGORY and str(av) in _CATEGORY_SOURCE:
+            out.append(_CATEGORY_SOURCE[str(av)])
+        else:
+            raise _Refuse(f"class item {op}")
+    out.append(b"]")
+    return b"".join(out)
+
+
+def _emit(items: Any, flags: int, depth: int, anchors: bool, caseless: bool) -> bytes:
+    """Generate the superset text of a parsed sequence under ``flags`` (I/M/S);
+    ``caseless``: the text lands inside a Hyperscan ``(?i:`` group."""
+    if depth > MAX_DEPTH:
+        raise _Refuse("too deep")
+    fold = flags & _I
+    sub_args = (depth + 1, anchors, caseless)
+    out: list[bytes] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            out.append(_emit_set(_byte_set(b"[" + _hex(av) + b"]", fold), caseless))
+        elif op is _c.NOT_LITERAL:
+            out.append(_emit_set(_byte_set(b"[^" + _hex(av) + b"]", fold)))
+        elif op is _c.ANY:
+            out.append(_emit_set(_byte_set(b".", flags & _S)))
+        elif op is _c.IN:
+            out.append(_emit_set(_byte_set(_class_source(av), fold), caseless))
+        elif op is _c.BRANCH:
+            branches = [_emit(branch, flags, *sub_args) for branch in av[1]]
+            out.append(b"(?:" + b"|".join(branches) + b")")
+        elif op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            inner = (flags | (add_flags & (_I | _M | _S))) & ~del_flags
+            if inner & _I and not caseless:
+                body = _emit(sub, inner, depth + 1, anchors, True)
+                out.append(b"(?i:" + body + b")")
+            elif caseless and not inner & _I:
+                body = _emit(sub, inner, depth + 1, anchors, False)
+                out.append(b"(?-i:" + body + b")")
+            else:
+                out.append(b"(?:" + _emit(sub, inner, *sub_args) + b")")
+        elif op is _c.ATOMIC_GROUP:
+            out.append(b"(?:" + _emit(av, flags, *sub_args) + b")")
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            low, high, sub = av
+            body = _emit(sub, flags, *sub_args)
+            bound = b"{%d,}" % low if high is _c.MAXREPEAT else b"{%d,%d}" % (low, high)
+            out.append(b"(?:" + body + b")" + bound)
+        elif op is _c.AT:
+            out.append(_anchor(av, flags) if anchors else b"")
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            continue  # an assertion only removes matches
+        elif op is _c.GROUPREF:
+            out.append(b"[\\x00-\\xff]*")  # the referenced text: some bytes
+        elif op is _c.GROUPREF_EXISTS:
+            _group, yes, no = av
+            other = _emit(no, flags, *sub_args) if no is not None else b""
+            out.append(b"(?:" + _emit(yes, flags, *sub_args) + b"|" + other + b")")
+        else:
+            raise _Refuse(f"node {op}")
+    return b"".join(out)
+
+
+def _anchor(code: Any, flags: int) -> bytes:
+    name = str(code)
+    if name in ("AT_BEGINNING", "AT_END") and flags & _M:
+        return b""  # multi-line ^/$: Hyperscan's differ at a final newline; drop them
+    kept = {
+        "AT_BEGINNING": b"\\A",
+        "AT_BEGINNING_STRING": b"\\A",
+        "AT_END": b"\\Z",  # regex's non-multi-line $: end, or before a final newline
+        "AT_END_STRING": b"\\z",  # Python's \Z is PCRE's \z
+        "AT_BOUNDARY": b"\\b",
+        "AT_NON_BOUNDARY": b"\\B",
+    }
+    if name not in kept:
+        raise _Refuse(f"anchor {name}")
+    return kept[name]
+
+
+_POSIX_CLASS: Final = regex.compile(rb"\[:\^?[a-z]+:\]")
+
+
+def _posix_members(name: bytes) -> bytes:
+    """A POSIX class (``[:alpha:]``, ``[:^digit:]``) as the class items ``regex`` gives it."""
+    return b"".join(_hex(byte) for byte in sorted(_byte_set(b"[" + name + b"]", 0)))
+
+
+def _rewrite(text: bytes) -> tuple[bytes, int] | None:
+    """Remove inline ``(?ims)`` groups outside classes and spell out POSIX classes inside
+    them. Returns the text and the removed flags, or None (an inline ``x`` elsewhere
+    than where ``re`` reads it).
+
+    A removed flag is applied to the whole pattern, which can only add matches (wider
+    case folding, ``.`` matching newlines, multi-line anchors dropped), whatever scope
+    ``regex`` gives it. POSIX classes are a ``regex`` feature the ``re`` parser reads as
+    literal characters; outside a class they are plain sets and left alone.
+    """
+    out = bytearray()
+    flags = 0
+    i, n = 0, len(text)
+    in_class = False
+    while i < n:
+        byte = text[i]
+        if byte == 0x5C:  # backslash: copy the escape whole
+            out += text[i : i + 2]
+            i += 2
+            continue
+        if in_class:
+            if byte == 0x5B and (posix := _POSIX_CLASS.match(text, i)):
+                members = _posix_members(posix[0])
+                if not members:
+                    return None
+                out += members
+                i = posix.end()
+                continue
+            if byte == 0x5D:  # ]
+                in_class = False
+            out.append(byte)
+            i += 1
+            continue
+        if byte == 0x5B:  # [ — a ']' right after '[' or '[^' is a member
+            out.append(byte)
+            i += 1
+            if i < n and text[i] == 0x5E:
+                out.append(text[i])
+                i += 1
+            if i < n and text[i] == 0x5D:
+                out.append(text[i])
+                i += 1
+            in_class = True
+            continue
+        if text.startswith(b"(?", i):
+            close = text.find(b")", i)
+            letters = text[i + 2 : close] if close > 0 else b""
+            if letters and all(ch in _INLINE_LETTERS for ch in letters):
+                if ord("x") in letters:
+                    return None  # verbose from here on: not a superset if made global
+                for ch in letters:
+                    flags |= _INLINE_LETTERS[ch]
+                i = close + 1
+                continue
+        out.append(byte)
+        i += 1
+    return bytes(out), flags
+
+
+def _group_reference(found: regex.Match[bytes]) -> bytes:
+    name = found[2]
+    return found[1] + (b"(?:\\" + name + b")" if name.isdigit() else b"(?P=" + name + b")")
+
+
+def _nullable(items: Any) -> bool:
+    """Whether a parsed sequence can match the empty string (anchors and assertions are
+    zero-width, so they count as empty here: over-approximated, which only means "no
+    translation")."""
+    for op, av in items:
+        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN):
+            return False
+        if op is _c.BRANCH:
+            if not any(_nullable(branch) for branch in av[1]):
+                return False
+        elif op is _c.SUBPATTERN:
+            if not _nullable(av[3]):
+                return False
+        elif op is _c.ATOMIC_GROUP:
+            if not _nullable(av):
+                return False
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            if av[0] >= 1 and not _nullable(av[2]):
+                return False
+        elif (
+            op is _c.GROUPREF_EXISTS
+            and not _nullable(av[1])
+            and (av[2] is not None and not _nullable(av[2]))
+        ):
+            return False
+    return True
+
+
+def superset_pattern(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> bytes | None:
+    """Hyperscan pattern text matching at least what ``pattern`` matches, or None.
+
+    Args:
+        pattern: a compiled ``regex`` bytes pattern (``regex.V0``), as the rule compiler
+            builds them.
+        anchors: keep the anchors Hyperscan shares with ``regex``; False drops them all
+            (Hyperscan refuses some placements, e.g. ``\\A`` inside an alternation).
+
+    Returns:
+        the text, or None when there is no safe translation or the pattern can match the
+        empty string (every value would then be a candidate).
+    """
+    if _sre_parse is None or not isinstance(pattern.pattern, bytes):
+        return None
+    if pattern.flags & (regex.LOCALE | regex.VERSION1 | regex.FULLCASE):
+        return None
+    if pattern.flags & _X:
+        return None  # a comment could hide a '[' from _rewrite; (2 stock rules)
+    rewritten = _rewrite(pattern.pattern)
+    if rewritten is None:
+        return None
+    text, inline = rewritten
+    # regex reports a scoped inline flag in .flags too: applying it globally is a superset.
+    flags = (pattern.flags & (_I | _M | _S)) | inline
+    text = _GROUP_REFERENCE.sub(_group_reference, text)
+    try:
+        with warnings.catch_warnings():
+            # A FutureWarning marks class syntax re and regex may read differently.
+            warnings.simplefilter("error")
+            parsed = _sre_parse.parse(text, flags)
+        if _nullable(parsed):
+            return None
+        top = parsed.state.flags & (_I | _M | _S)
+        emitted = _emit(parsed, top, 0, anchors, bool(top & _I))
+        if top & _I:
+            emitted = b"(?i:" + emitted + b")"
+    except (_Refuse, RecursionError):
+        return None
+    except Exception:  # any parser refusal just means "no translation"
+        return None
+    return emitted
