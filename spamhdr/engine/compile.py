@@ -140,7 +140,12 @@ def _meta_test(rule: Rule, score: float, local_tests_only: bool) -> MetaTest | N
             return 0
 
     return MetaTest(
-        rule.name, tuple(dict.fromkeys(rule.dependencies)), evaluate, score, rule.raw or ""
+        rule.name,
+        tuple(dict.fromkeys(rule.dependencies)),
+        evaluate,
+        score,
+        rule.raw or "",
+        fast,
     )
 
 

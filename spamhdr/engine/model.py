@@ -64,6 +64,9 @@ class MetaTest:
             metas SpamAssassin evaluates right after the first priority band).
         evaluate: the compiled expression (Perl value semantics, no eval of rule text).
         score: score in the active set; 0 means "not pending" (§6.3).
+        direct: optional faster evaluator for a mapping holding every dependency; it may
+            raise ``KeyError`` or ``ZeroDivisionError`` (the engine then calls
+            ``evaluate``, which handles both).
     """
 
     name: str
@@ -71,6 +74,7 @@ class MetaTest:
     evaluate: MetaFunction
     score: float
     raw: str = ""
+    direct: MetaFunction | None = None
 
 
 @dataclass(frozen=True, slots=True)

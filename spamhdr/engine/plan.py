@@ -37,11 +37,12 @@ from types import MappingProxyType
 
 from spamhdr.engine.groups import SpecGroup, compile_group, match_groups
 from spamhdr.engine.match import HeaderSource
-from spamhdr.engine.model import MetaTest, RuleSet
+from spamhdr.engine.model import MetaFunction, MetaTest, RuleSet
 from spamhdr.engine.multipattern import AVAILABLE
 
 __all__ = [
     "MetaSchedule",
+    "MetaStep",
     "Plan",
     "build_plan",
     "evaluate_meta_state",
@@ -69,6 +70,10 @@ def positive_value(value: float | str) -> float:
     return number if number > 0 else 1.0
 
 
+#: name, metas read, fastest evaluator, safe evaluator, score (``MetaSchedule.steps``).
+MetaStep = tuple[str, tuple[str, ...], MetaFunction, MetaFunction, float]
+
+
 @dataclass(frozen=True, slots=True)
 class MetaSchedule:
     """Live metas in topological order and the no-header-hit baseline.
@@ -84,6 +89,8 @@ class MetaSchedule:
         base_absent: live metas with no entry at the baseline (dead ends).
         base_hits: metas that hit at the baseline, with their values.
         base_header_hits: header tests with a non-zero baseline value.
+        steps: per position, what ``run.py`` needs to evaluate it: name, the metas it
+            reads, the fastest evaluator (``direct`` or ``evaluate``), ``evaluate``, score.
     """
 
     order: tuple[MetaTest, ...]
@@ -94,6 +101,7 @@ class MetaSchedule:
     base_absent: frozenset[str]
     base_hits: Mapping[str, float]
     base_header_hits: tuple[str, ...]
+    steps: tuple[MetaStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +200,10 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
         base_absent=frozenset(absent),
         base_hits=MappingProxyType(hits),
         base_header_hits=tuple(sorted(n for n in header_phase if base.get(n))),
+        steps=tuple(
+            (meta.name, meta_deps[i], meta.direct or meta.evaluate, meta.evaluate, meta.score)
+            for i, meta in enumerate(order)
+        ),
     )
 
 

@@ -21,6 +21,8 @@ Steps (``Message/Node.pm header()`` then ``_decode_header``):
 
 from __future__ import annotations
 
+import functools
+
 import regex
 
 from spamhdr.message.charset import normalize
@@ -65,6 +67,25 @@ def decode_header_value(raw: bytes, lc_name: bytes) -> bytes:
         raw: the raw value after the colon (LF line ends).
         lc_name: the field name, lower-cased (selects the RFC 2047 exemption).
     """
+    # Fast path, same result: with no newline left after stripping, unfolding only
+    # touches the stripped ends (``bytes.strip`` removes exactly regex's ``\s`` bytes);
+    # pure ASCII needs no charset step, and without ``=?`` there is no RFC 2047 word.
+    value = raw.strip()
+    if b"\n" not in value and b"=?" not in value and value.isascii():
+        return value
+    if len(raw) <= _MEMO_RAW_BYTES:
+        return _decode_memo(raw, lc_name)
+    return decode_mime_words(unfold_value(raw), lc_name)
+
+
+#: Longer raw values are decoded without the memo (bounds its memory: ~2,048 entries of
+#: at most 512 bytes).
+_MEMO_RAW_BYTES = 512
+
+
+@functools.lru_cache(maxsize=2048)
+def _decode_memo(raw: bytes, lc_name: bytes) -> bytes:
+    # Pure function of its arguments; encoded Subject/From values repeat across mail.
     return decode_mime_words(unfold_value(raw), lc_name)
 
 

@@ -13,6 +13,7 @@ is ignored; 127.0.0.0/8 and ::1 are always in trusted and internal networks).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field, replace
 
@@ -158,6 +159,13 @@ class NetSet:
         return False
 
 
+@functools.lru_cache(maxsize=64)
+def _netset(specs: tuple[str, ...], loopback: bool) -> NetSet:
+    # Built once per configuration, not per message (a NetSet is never changed after
+    # construction); bounded.
+    return NetSet(specs, loopback)
+
+
 def _covers(net: _Network, item: object) -> bool:
     if isinstance(item, ipaddress.IPv4Address | ipaddress.IPv6Address):
         if isinstance(item, ipaddress.IPv6Address) and item.ipv4_mapped is not None:
@@ -230,9 +238,9 @@ def compute_trust_path(
     elif user_internal and not user_trust:
         trusted_cfg = internal_cfg
     infer = not (user_trust or user_internal)
-    trusted_set = NetSet(trusted_cfg, loopback=True)
-    internal_set = NetSet(internal_cfg, loopback=True)
-    msa_set = NetSet(config.msa_networks, loopback=False)
+    trusted_set = _netset(trusted_cfg, True)
+    internal_set = _netset(internal_cfg, True)
+    msa_set = _netset(config.msa_networks, False)
     parser = ReceivedParser(timeout)
     lines = [*received, *(b"from X-Originating-IP: " + ip + b"\n" for ip in originating_ips)]
     trusted: list[PlacedRelay] = []
