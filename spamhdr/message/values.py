@@ -45,7 +45,6 @@ _X_SPAM = regex.compile(rb"^X-Spam-.*$", regex.I)
 _PRISTINE_FIELD = regex.compile(rb"^([^ \t].*?\n)(?![ \t])", regex.M | regex.S)
 _RAW_UNFOLD = regex.compile(rb"\r?\n\s+")
 _LINES = regex.compile(rb"[^\n]*\n|[^\n]+")
-_RECEIVED_LINE = regex.compile(rb"^Received:", regex.I)
 _ORIGINATING_IP = regex.compile(rb"(" + IP_ADDRESS + rb")", regex.I)
 _NAME_WS = regex.compile(rb"\s+")
 _SINGLE_QUOTED = regex.compile(rb"^'(.*?)'$")
@@ -155,6 +154,8 @@ class SAMessage:
     """
 
     __slots__ = (
+        "_all_cache",
+        "_all_lines",
         "_cache",
         "_decoded",
         "_defects",
@@ -173,7 +174,12 @@ class SAMessage:
         self._parsed = parsed
         self._trust = trust
         self._options = options
-        self._fields = tuple(f for f in parsed.fields if not _X_SPAM.match(f.name))
+        # The prefix test first: the regex only runs for names that start like X-Spam-.
+        self._fields = tuple(
+            f
+            for f in parsed.fields
+            if not (f.name[:7].lower() == b"x-spam-" and _X_SPAM.match(f.name))
+        )
         index: dict[bytes, list[int]] = {}
         for i, f in enumerate(self._fields):
             index.setdefault(f.name.lower(), []).append(i)
@@ -185,6 +191,8 @@ class SAMessage:
         self._envelope_from: tuple[bytes | None] | None = None
         self._metadata: dict[bytes, bytes] | None = None
         self._registry: RegistryData | None = None
+        self._all_cache: list[bytes] | None = None
+        self._all_lines: list[bytes] | None = None
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -279,7 +287,16 @@ class SAMessage:
         return [self._fields[i].raw for i in self._index.get(key, ())]
 
     def _all_headers(self) -> list[bytes]:
-        """Node.pm ``get_all_headers(0)``: decoded fields in order, capped at 64 KiB."""
+        """Node.pm ``get_all_headers(0)``: decoded fields in order, capped at 64 KiB.
+
+        Computed once per message (``ALL`` and the ``ALL-*`` ranges all need it); callers
+        never modify the list.
+        """
+        if self._all_cache is None:
+            self._all_cache = self._compute_all_headers()
+        return self._all_cache
+
+    def _compute_all_headers(self) -> list[bytes]:
         positions: dict[bytes, list[int]] = {}
         for i, f in enumerate(self._fields):
             positions.setdefault(f.name.lower(), []).append(i)
@@ -388,11 +405,16 @@ class SAMessage:
 
     def _rcvd_range(self, start: int | None, end: int | None, raw: bool) -> list[bytes]:
         """``get_all_hdrs_in_rcvd_index_range(start, end, 1, 1, raw)``."""
-        headers = self._pristine_fields() if raw else _LINES.findall(b"".join(self._all_headers()))
+        if raw:
+            headers = self._pristine_fields()
+        else:
+            if self._all_lines is None:
+                self._all_lines = _LINES.findall(b"".join(self._all_headers()))
+            headers = self._all_lines
         current = -1
         out: list[bytes] = []
         for header in headers:
-            if _RECEIVED_LINE.match(header):
+            if header[:9].lower() == b"received:":  # /^Received:/i
                 current += 1
             if (start is None or start <= current) and (end is None or current < end):
                 out.append(header)

@@ -1,0 +1,86 @@
+"""received.py's speed-ups compute exactly what the Perl-shaped code they replace computes.
+
+* Literal guards: each guarded pattern's literals must include a whole requirement the
+  engine's required-literal analysis (``spamhdr.engine.prefilter``, itself tested for
+  soundness) derives from the pattern, so a line without them cannot match it.
+* Line normalisation: ``b" ".join(line.split())`` and the ``endswith`` loop give what
+  ``s/\\s+/ /g``, the single-space trims and ``1 while s/\\s?;$//`` give.
+* Field cleaning: the translation table gives what ``s/[\\s\\0#\\[\\]\\(\\)<>|]/!/g`` gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+
+import spamhdr.message.received as received
+from spamhdr.engine.prefilter import required_literals
+
+GUARDED = sorted(
+    (name, value) for name, value in vars(received).items() if isinstance(value, received._Guarded)
+)
+
+
+def test_the_guarded_formats_are_the_expected_ones() -> None:
+    assert len(GUARDED) >= 25
+
+
+@pytest.mark.parametrize(("name", "guarded"), GUARDED)
+def test_each_guard_is_a_requirement_of_its_pattern(name: str, guarded: object) -> None:
+    assert isinstance(guarded, received._Guarded)
+    prefilter = required_literals(guarded.pattern)
+    assert prefilter is not None, name
+    assert any(
+        not req.folded and set(req.exact) <= set(guarded.literals) for req in prefilter.requirements
+    ), (name, prefilter, guarded.literals)
+
+
+_WS = regex.compile(rb"\s+")
+_TRAILING_SEMI = regex.compile(rb"\s?;$")
+
+
+def _perl_normalise(line: bytes) -> bytes:
+    # Received.pm: s/\s+/ /g; s/^ //; s/ $//; 1 while s/\s?;$//;
+    s = _WS.sub(b" ", line).removeprefix(b" ")
+    if s.endswith(b" "):
+        s = s[:-1]
+    while True:
+        cut = _TRAILING_SEMI.sub(b"", s, count=1)
+        if cut == s:
+            return s
+        s = cut
+
+
+def _fast_normalise(line: bytes) -> bytes:
+    s = b" ".join(line.split())
+    while s.endswith(b";"):
+        s = s[:-1]
+        if s.endswith(b" "):
+            s = s[:-1]
+    return s
+
+
+LINE_BYTES = st.lists(
+    st.sampled_from([b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b";", b"a", b"\xa0", b"\x1c"]),
+    max_size=14,
+).map(b"".join)
+
+
+@given(LINE_BYTES)
+def test_line_normalisation_equals_the_perl_substitutions(line: bytes) -> None:
+    assert _fast_normalise(line) == _perl_normalise(line)
+
+
+def test_line_normalisation_is_what_the_parser_does() -> None:
+    parser = received.ReceivedParser(1.0)
+    outcome = parser.parse(b"from a.example (a.example [192.0.2.1])\n\tby b.example ;\t; \n")
+    assert isinstance(outcome, received.Relay)
+    assert outcome.by == b"b.example"
+
+
+@given(st.binary(max_size=40))
+def test_field_cleaning_table_equals_the_substitution(value: bytes) -> None:
+    pattern = regex.compile(rb"[\s\x00#\[\]\(\)<>|]")
+    assert value.translate(received._STRIP_TABLE) == pattern.sub(b"!", value)
