@@ -73,6 +73,7 @@ _MAX_PATTERN: Final = 4 * 1024 * 1024  # longer patterns are refused (regexp-too
 # Perl >= 5.34 allows blanks next to the braces and the comma: "a{ 1 , 2 }".
 _QUANT_RE: Final = re.compile(r"\{[ \t]*(\d*)[ \t]*(?:(,)[ \t]*(\d*)[ \t]*)?\}", re.ASCII)
 _UNBOUNDED: Final = 1 << 30
+_CAPTURE_OPEN: Final = re.compile(r"\((?![?*])|\(\?(?:P?<[A-Za-z_]|'[A-Za-z_])", re.ASCII)
 
 
 def latin1_partner(byte: int) -> int | None:
@@ -294,6 +295,17 @@ def _from_regex_error(full: str, tr: _Translator, exc: regex.error) -> RegexProb
     return RegexProblem("invalid-regexp", _marked(full, pos, perl), pos)
 
 
+@dataclass(slots=True)
+class _Level:
+    """An open group (or the whole pattern) while translating."""
+
+    width: bool = False  # some branch can match a character (Perl's HASWIDTH)
+    look: bool = False  # a lookaround
+    alternation: bool = False  # contains "|"
+    pending: bool = False  # holds a zero-width operand with a bounded quantifier
+    captures: bool = False  # is or contains a capture group
+
+
 class _Translator:
     """One pass over a Perl pattern: validation plus rewriting (module docstring, step 3)."""
 
@@ -312,9 +324,10 @@ class _Translator:
         # "quant".
         self.last = "start"
         self.last_atom_start = 0
+        self.last_captures = False  # the last atom is a group holding a capture group
         self.previous = ""  # the text of the previous token
-        # Per open group (index 0 = whole pattern): [can match a character, lookaround].
-        self.group_info: list[list[bool]] = [[False, False]]
+        # Per open group (index 0 = whole pattern).
+        self.group_info: list[_Level] = [_Level()]
 
     # -- output bookkeeping --
     def emit(self, text: str, origin: int) -> None:
@@ -371,18 +384,23 @@ class _Translator:
                 problem = self.open_group()
                 if len(self.open_parens) > depth:
                     look = text.startswith(("(?=", "(?!", "(?<=", "(?<!"), start)
-                    self.group_info.append([False, look])
+                    capture = _CAPTURE_OPEN.match(text, start) is not None
+                    self.group_info.append(_Level(look=look, captures=capture))
             elif ch == ")":
                 if not self.open_parens:
                     return self.error(self.i + 1, "Unmatched )")
                 atom_start = self.open_parens.pop()
                 self.modes.pop()
-                width, look = self.group_info.pop()
+                level = self.group_info.pop()
                 self.emit(")", start)
                 self.i += 1
                 # Perl's HASWIDTH: a group is zero-width when no branch can match a
                 # character; lookarounds always are (regcomp.c regpiece warnings below).
-                self.last = "zero" if look or not width else "atom"
+                self.last = "zero" if level.look or not level.width else "atom"
+                self.last_captures = level.captures
+                self.group_info[-1].captures |= level.captures
+                if level.pending and not (level.look or level.alternation):
+                    self.group_info[-1].pending = True
                 problem = None
             elif ch in "*+?{":
                 problem = self.quantifier()
@@ -390,6 +408,7 @@ class _Translator:
                 self.emit(ch, start)
                 self.i += 1
                 self.last = "start"
+                self.group_info[-1].alternation = True
                 problem = None
             elif ch in "^$":
                 self.emit(ch, start)
@@ -410,10 +429,18 @@ class _Translator:
             if self.last in ("atom", "zero") and ch not in "*+?{":
                 self.last_atom_start = atom_start
                 if self.last == "atom":
-                    self.group_info[-1][0] = True
+                    self.group_info[-1].width = True
             self.previous = text[start : self.i]
         if self.open_parens:
             return self.error(self.open_parens[-1] + 1, "Unmatched (")
+        if self.group_info[0].pending and not self.group_info[0].alternation:
+            # regcomp.c study_chunk, after parsing: a zero-width operand with a bounded
+            # quantifier other than {0,n}; not checked inside alternations or lookarounds.
+            return RegexProblem(
+                "invalid-regexp",
+                f"Quantifier unexpected on zero-length expression in regex m/{text}/",
+                0,
+            )
         return None
 
     def literal(self, code: int, origin: int) -> None:
@@ -445,7 +472,7 @@ class _Translator:
                     self.literal(ord("{"), start)
                     self.i += 1
                     self.last_atom_start = start
-                    self.group_info[-1][0] = True
+                    self.group_info[-1].width = True
                     self.previous = "{"
                     return None
                 prev = self.previous
@@ -464,6 +491,15 @@ class _Translator:
             end = start + 1
             spelled = ch
         if self.last == "start":
+            if ch == "{":
+                # Perl takes "{2}" where nothing can be quantified as literal text.
+                for position in range(start, end):
+                    self.literal(ord(text[position]), position)
+                self.i = end
+                self.last_atom_start = start
+                self.group_info[-1].width = True
+                self.previous = "}"
+                return None
             return self.error(end, "Quantifier follows nothing")
         if self.last == "quant":
             return self.error(end, "Nested quantifiers")
@@ -473,12 +509,9 @@ class _Translator:
             if high == _UNBOUNDED:
                 what = "is forbidden - matches" if operand.startswith("\\K") else "matches"
                 return self.error(end, f"{operand} {what} null string many times")
-            if low != 0 or high < 1:
-                return RegexProblem(
-                    "invalid-regexp",
-                    f"Quantifier unexpected on zero-length expression in regex m/{text}/",
-                    start,
-                )
+            operand_captures = self.last_captures and operand.startswith("(")
+            if (low != 0 or high < 1) and not operand_captures:
+                self.group_info[-1].pending = True
         if end < len(text) and text[end] in "?+":
             spelled += text[end]
             end += 1
@@ -618,7 +651,10 @@ class _Translator:
             self.emit("\\" + ch, start)
             return None
         if ch == "N":
-            if text.startswith("{", self.i):
+            quantified = _QUANT_RE.match(text, self.i)
+            if text.startswith("{", self.i) and not (
+                quantified and (quantified.group(1) or quantified.group(3))
+            ):
                 return RegexProblem(
                     "unsupported-regexp", _marked(text, self.i, "\\N{...} in a rule regex"), start
                 )
@@ -642,7 +678,9 @@ class _Translator:
         if code is not None:
             self.literal(code, start)
             return None
-        if ch.isascii() and ch.isalpha():
+        if ch.isascii() and ch.isalpha() and not text.startswith("{", self.i):
+            # Perl does not warn when a brace follows ("\y{2}" is "yy"; "\y{x}" then
+            # fails as an illegal brace).
             return self.error(self.i, f"Unrecognized escape \\{ch} passed through")
         self.literal(ord(ch), start)
         return None
