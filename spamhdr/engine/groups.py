@@ -11,7 +11,11 @@ function on every test); what differs is how little work it takes:
   them, without calling ``get``; an undefined value takes the group's outcomes
   precomputed at compile time (they are the same for every message);
 * **multi-pattern scan** (optional, ``multipattern.py``) — one Hyperscan scan of the value
-  names the rules that may match; the others take their "no match" outcome;
+  names the rules that may match; the others take their "no match" outcome. Where the
+  database holds a rule's *exact* translation, the scan's answer is the regex's answer:
+  a ``!~`` rule it names does not hit, and a ``=~`` sub-rule (``__``, never reported
+  with a span) it names hits without its regex running (the automaton's scan is linear,
+  so there is nothing to time out);
 * **required literals** (``prefilter.py``) — a substring test proves "no match" before
   a regex runs;
 * **value memo** — a group's hits and defects on a value are a pure function of the value,
@@ -110,6 +114,11 @@ class SpecGroup:
         scanner: the group's Hyperscan database, or None.
         visit: with a scanner, the positions looked at whatever the scan says: rules it
             does not cover, and covered rules whose "no match" outcome is a hit.
+        known_hit: exactly covered positions (``GroupScanner.exact``) whose outcome when
+            the scan reports them is one hit without running the regex: ``=~`` sub-rules
+            (``__``), whose span is never reported.
+        known_miss: exactly covered ``!~`` rules: reported by the scan means "the regex
+            matches", i.e. no hit.
         memo: value → (hits, defects), bounded (module docstring); mutable cache.
     """
 
@@ -122,6 +131,8 @@ class SpecGroup:
     field_names: frozenset[bytes] | None = None
     scanner: GroupScanner | None = None
     visit: tuple[int, ...] = ()
+    known_hit: frozenset[int] = frozenset()
+    known_miss: frozenset[int] = frozenset()
     memo: dict[bytes, _Result] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -178,12 +189,20 @@ def compile_group(
     if multipattern and sum(t.pattern is not None for t in tests) >= MIN_SCANNED:
         scanner = compile_scanner([t.pattern for t in tests], cache_dir)
     visit: tuple[int, ...] = ()
+    known_hit: set[int] = set()
+    known_miss: set[int] = set()
     if scanner is not None:
         visit = tuple(
             i
             for i, entry in enumerate(entries)
             if i not in scanner.covered or entry.on_no_match.count or entry.on_no_match.defects
         )
+        for i in scanner.exact:
+            test = entries[i].test
+            if test.negate:
+                known_miss.add(i)  # match_header_test: a match means no hit for !~
+            elif test.maxhits is None and test.name.startswith("__"):
+                known_hit.add(i)
     return SpecGroup(
         spec,
         entries,
@@ -196,6 +215,8 @@ def compile_group(
         spec_field_names(spec) if complete else None,
         scanner,
         visit,
+        frozenset(known_hit),
+        frozenset(known_miss),
     )
 
 
@@ -259,11 +280,17 @@ def _run_group(group: SpecGroup, value: bytes, timeout: float) -> _Result:
     else:
         assert scanner is not None
         covered = scanner.covered
+        known_hit, known_miss = group.known_hit, group.known_miss
         positions: Sequence[int] = sorted(found.union(group.visit)) if found else group.visit
         for i in positions:
-            if i in covered and i not in found:
-                _no_match(entries[i], value, hits, defects)
-            else:
+            if i not in found:
+                if i in covered:
+                    _no_match(entries[i], value, hits, defects)
+                else:
+                    _run_entry(entries[i], value, lowered, timeout, hits, defects)
+            elif i in known_hit:
+                hits.append((entries[i].test, Outcome(1, None, value)))
+            elif i not in known_miss:
                 _run_entry(entries[i], value, lowered, timeout, hits, defects)
     return tuple(hits), tuple(defects)
 

@@ -42,7 +42,8 @@ class Outcome:
 
     Attributes:
         count: ``got_hit`` calls (0 = no hit; >1 only for ``tflags multiple``).
-        span: the first match's span (None for ``!~`` and ``exists:``).
+        span: the first match's span (None for ``!~`` and ``exists:``, and for sub-rules
+            (``__``) confirmed by an exact Hyperscan database, whose span is never reported).
         subject: the tested value after ``[if-unset:]`` (None only for ``exists:``).
         defects: problems met (timeouts, the uncapped ``!~ multiple`` loop).
     """

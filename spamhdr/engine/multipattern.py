@@ -36,7 +36,7 @@ from typing import Any
 
 import regex
 
-from spamhdr.engine.superset import superset_pattern
+from spamhdr.engine.superset import translate
 
 __all__ = ["AVAILABLE", "MAX_PATTERN_BYTES", "GroupScanner", "compile_scanner"]
 
@@ -48,8 +48,9 @@ except ImportError:  # the optional extra is not installed: pure-Python path
 
 #: Whether the Hyperscan backend can be used in this interpreter.
 AVAILABLE = _hs is not None
-_FLAGS = (_hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_SINGLEMATCH) if _hs is not None else 0
-_CACHE_FORMAT = b"spamhdr-hs-1"
+_EXACT = _hs.HS_FLAG_SINGLEMATCH if _hs is not None else 0
+_PREFILTER = (_hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_SINGLEMATCH) if _hs is not None else 0
+_CACHE_FORMAT = b"spamhdr-hs-2"
 #: Translations longer than this stay out of the databases: the few stock rules above it
 #: (fuzzy spellings spelled out over Latin-1 and UTF-8, freemail address lists) more than
 #: double the compile time (1.3 s → 3.2 s) and add ~30 MiB of peak memory, for a scan
@@ -69,10 +70,14 @@ class GroupScanner:
         database: the ``hyperscan.Database``.
         covered: positions (in the group) of the rules in the database; a covered rule
             that :meth:`candidates` does not return cannot match the value.
+        exact: the covered rules whose translation is exact (``superset.Translation``)
+            and compiled without prefilter approximation: for them a candidate is a
+            value the regex matches.
     """
 
     database: Any
     covered: frozenset[int]
+    exact: frozenset[int] = frozenset()
 
     def candidates(self, value: bytes) -> set[int] | None:
         """Positions of the covered rules that may match ``value``; None when the scan
@@ -85,40 +90,46 @@ class GroupScanner:
         return set(found)
 
 
-def _compile(expressions: Sequence[bytes], ids: Sequence[int]) -> Any:
+#: (position in the group, pattern text, exact)
+_Entry = tuple[int, bytes, bool]
+
+
+def _compile(entries: Sequence[_Entry]) -> Any:
     database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
     database.compile(
-        expressions=list(expressions),
-        ids=list(ids),
-        elements=len(expressions),
-        flags=[_FLAGS] * len(expressions),
+        expressions=[text for _, text, _ in entries],
+        ids=[position for position, _, _ in entries],
+        elements=len(entries),
+        flags=[_EXACT if exact else _PREFILTER for _, _, exact in entries],
     )
     return database
 
 
-def _accepted(candidates: list[tuple[int, regex.Pattern[bytes]]]) -> list[tuple[int, bytes]]:
-    """The translations Hyperscan compiles, one at a time (only used when the group as a
-    whole was refused); an anchor placement Hyperscan refuses is retried without anchors."""
-    kept: list[tuple[int, bytes]] = []
+def _accepted(candidates: list[tuple[int, regex.Pattern[bytes]]]) -> list[_Entry]:
+    """The translations Hyperscan compiles, one at a time, in prefilter mode (only used
+    when the group as a whole was refused); an anchor placement Hyperscan refuses is
+    retried without anchors."""
+    kept: list[_Entry] = []
     for position, pattern in candidates:
         for anchors in (True, False):
-            text = superset_pattern(pattern, anchors=anchors)
-            if text is None or len(text) > MAX_PATTERN_BYTES:
+            found = translate(pattern, anchors=anchors)
+            if found is None or len(found.text) > MAX_PATTERN_BYTES:
                 break
+            entry = (position, found.text, False)
             try:
-                _compile([text], [position])
+                _compile([entry])
             except Exception:
                 continue
-            kept.append((position, text))
+            kept.append(entry)
             break
     return kept
 
 
-def _cache_path(cache_dir: Path, pairs: Sequence[tuple[int, bytes]]) -> Path:
+def _cache_path(cache_dir: Path, pairs: Sequence[_Entry]) -> Path:
     digest = hashlib.sha256(_CACHE_FORMAT)
     digest.update(str(getattr(_hs, "__version__", "")).encode())
-    for position, text in pairs:
-        digest.update(b"%d\0%s\0" % (position, text))
+    for position, text, exact in pairs:
+        digest.update(b"%d\0%d\0%s\0" % (position, exact, text))
     return cache_dir / f"{digest.hexdigest()}.hsdb"
 
 
@@ -161,29 +172,37 @@ def compile_scanner(
     if _hs is None:
         return None
     candidates = [(i, p) for i, p in enumerate(patterns) if p is not None]
-    pairs = [
-        (i, text)
-        for i, p in candidates
-        if (text := superset_pattern(p)) is not None and len(text) <= MAX_PATTERN_BYTES
-    ]
-    if not pairs:
+    entries: list[_Entry] = []
+    for position, pattern in candidates:
+        found = translate(pattern)
+        if found is not None and len(found.text) <= MAX_PATTERN_BYTES:
+            entries.append((position, found.text, found.exact))
+    if not entries:
         return None
-    path = _cache_path(cache_dir, pairs) if cache_dir is not None else None
+    path = _cache_path(cache_dir, entries) if cache_dir is not None else None
     database = _load_cached(path) if path is not None and path.exists() else None
     if database is None:
         try:
-            database = _compile([t for _, t in pairs], [i for i, _ in pairs])
+            database = _compile(entries)
         except Exception:
-            # Some translation is refused: find the ones Hyperscan takes. Not cached (the
-            # cache key names the first set of translations).
-            pairs = _accepted([(i, p) for i, p in candidates])
-            if not pairs:
-                return None
+            # Some translation is refused as it stands: everything in prefilter mode,
+            # then one at a time. Not cached (the key names the first set).
+            entries = [(position, text, False) for position, text, _ in entries]
             try:
-                database = _compile([t for _, t in pairs], [i for i, _ in pairs])
+                database = _compile(entries)
             except Exception:
-                return None
+                entries = _accepted(candidates)
+                if not entries:
+                    return None
+                try:
+                    database = _compile(entries)
+                except Exception:
+                    return None
         else:
             if path is not None:
                 _store_cached(path, database)
-    return GroupScanner(database, frozenset(i for i, _ in pairs))
+    return GroupScanner(
+        database,
+        frozenset(position for position, _, _ in entries),
+        frozenset(position for position, _, exact in entries if exact),
+    )

@@ -31,6 +31,13 @@ prefilter), never less. How that is ensured:
 The anchors kept (``\\A``, ``\\Z`` for a non-multi-line ``$``, ``\\z``, ``\\b``, ``\\B``)
 have the same meaning in Hyperscan's non-UTF-8 mode as in ``regex`` bytes patterns; the
 unit table in ``tests/unit/engine/test_engine_superset.py`` checks each against both.
+
+*Exact* translations (:attr:`Translation.exact`): when nothing above had to be dropped or
+widened, the text matches somewhere exactly when ``regex`` does — byte sets are ``regex``'s
+own, ASCII case pairs rely on Hyperscan folding ASCII letters only (checked for all 256
+bytes in the same test file), lazy repeats do not change whether a match exists. Such a
+pattern is compiled without ``HS_FLAG_PREFILTER`` (which may approximate on its own), and
+``groups.py`` may then take the scan's answer for the regex's.
 """
 
 from __future__ import annotations
@@ -38,11 +45,12 @@ from __future__ import annotations
 import functools
 import importlib
 import warnings
+from dataclasses import dataclass
 from typing import Any, Final
 
 import regex
 
-__all__ = ["superset_pattern"]
+__all__ = ["Translation", "superset_pattern", "translate"]
 
 _sre_parse: Any
 _c: Any
@@ -147,63 +155,80 @@ def _class_source(items: list[tuple[Any, Any]]) -> bytes:
     return b"".join(out)
 
 
-def _emit(items: Any, flags: int, depth: int, anchors: bool, caseless: bool) -> bytes:
+class _Context:
+    """Per-translation switches and findings."""
+
+    __slots__ = ("anchors", "exact")
+
+    def __init__(self, anchors: bool) -> None:
+        self.anchors = anchors
+        self.exact = True  # nothing was dropped or widened so far
+
+
+def _emit(items: Any, flags: int, depth: int, ctx: _Context, caseless: bool) -> bytes:
     """Generate the superset text of a parsed sequence under ``flags`` (I/M/S);
-    ``caseless``: the text lands inside a Hyperscan ``(?i:`` group."""
+    ``caseless``: the text lands inside a Hyperscan ``(?i:`` group. Anything widened
+    clears ``ctx.exact``."""
     if depth > MAX_DEPTH:
         raise _Refuse("too deep")
     fold = flags & _I
-    sub_args = (depth + 1, anchors, caseless)
     out: list[bytes] = []
     for op, av in items:
         if op is _c.LITERAL:
             out.append(_emit_set(_byte_set(b"[" + _hex(av) + b"]", fold), caseless))
         elif op is _c.NOT_LITERAL:
-            out.append(_emit_set(_byte_set(b"[^" + _hex(av) + b"]", fold)))
+            out.append(_emit_set(_byte_set(b"[^" + _hex(av) + b"]", fold), caseless))
         elif op is _c.ANY:
-            out.append(_emit_set(_byte_set(b".", flags & _S)))
+            out.append(_emit_set(_byte_set(b".", flags & _S), caseless))
         elif op is _c.IN:
             out.append(_emit_set(_byte_set(_class_source(av), fold), caseless))
         elif op is _c.BRANCH:
-            branches = [_emit(branch, flags, *sub_args) for branch in av[1]]
+            branches = [_emit(branch, flags, depth + 1, ctx, caseless) for branch in av[1]]
             out.append(b"(?:" + b"|".join(branches) + b")")
         elif op is _c.SUBPATTERN:
             _group, add_flags, del_flags, sub = av
             inner = (flags | (add_flags & (_I | _M | _S))) & ~del_flags
             if inner & _I and not caseless:
-                body = _emit(sub, inner, depth + 1, anchors, True)
-                out.append(b"(?i:" + body + b")")
+                out.append(b"(?i:" + _emit(sub, inner, depth + 1, ctx, True) + b")")
             elif caseless and not inner & _I:
-                body = _emit(sub, inner, depth + 1, anchors, False)
-                out.append(b"(?-i:" + body + b")")
+                out.append(b"(?-i:" + _emit(sub, inner, depth + 1, ctx, False) + b")")
             else:
-                out.append(b"(?:" + _emit(sub, inner, *sub_args) + b")")
+                out.append(b"(?:" + _emit(sub, inner, depth + 1, ctx, caseless) + b")")
         elif op is _c.ATOMIC_GROUP:
-            out.append(b"(?:" + _emit(av, flags, *sub_args) + b")")
+            ctx.exact = False  # backtracking into it is allowed now: more matches
+            out.append(b"(?:" + _emit(av, flags, depth + 1, ctx, caseless) + b")")
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            # Lazy or greedy does not change *whether* a match exists; possessive does.
+            if op is _c.POSSESSIVE_REPEAT:
+                ctx.exact = False
             low, high, sub = av
-            body = _emit(sub, flags, *sub_args)
+            body = _emit(sub, flags, depth + 1, ctx, caseless)
             bound = b"{%d,}" % low if high is _c.MAXREPEAT else b"{%d,%d}" % (low, high)
             out.append(b"(?:" + body + b")" + bound)
         elif op is _c.AT:
-            out.append(_anchor(av, flags) if anchors else b"")
+            out.append(_anchor(av, flags, ctx))
         elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            continue  # an assertion only removes matches
+            ctx.exact = False  # an assertion only removes matches
         elif op is _c.GROUPREF:
+            ctx.exact = False
             out.append(b"[\\x00-\\xff]*")  # the referenced text: some bytes
         elif op is _c.GROUPREF_EXISTS:
+            ctx.exact = False
             _group, yes, no = av
-            other = _emit(no, flags, *sub_args) if no is not None else b""
-            out.append(b"(?:" + _emit(yes, flags, *sub_args) + b"|" + other + b")")
+            other = _emit(no, flags, depth + 1, ctx, caseless) if no is not None else b""
+            yes_text = _emit(yes, flags, depth + 1, ctx, caseless)
+            out.append(b"(?:" + yes_text + b"|" + other + b")")
         else:
             raise _Refuse(f"node {op}")
     return b"".join(out)
 
 
-def _anchor(code: Any, flags: int) -> bytes:
+def _anchor(code: Any, flags: int, ctx: _Context) -> bytes:
     name = str(code)
-    if name in ("AT_BEGINNING", "AT_END") and flags & _M:
-        return b""  # multi-line ^/$: Hyperscan's differ at a final newline; drop them
+    if not ctx.anchors or (name in ("AT_BEGINNING", "AT_END") and flags & _M):
+        # Multi-line ^/$: Hyperscan's differ at a final newline. Dropped (a superset).
+        ctx.exact = False
+        return b""
     kept = {
         "AT_BEGINNING": b"\\A",
         "AT_BEGINNING_STRING": b"\\A",
@@ -225,10 +250,10 @@ def _posix_members(name: bytes) -> bytes:
     return b"".join(_hex(byte) for byte in sorted(_byte_set(b"[" + name + b"]", 0)))
 
 
-def _rewrite(text: bytes) -> tuple[bytes, int] | None:
+def _rewrite(text: bytes) -> tuple[bytes, int, bool] | None:
     """Remove inline ``(?ims)`` groups outside classes and spell out POSIX classes inside
-    them. Returns the text and the removed flags, or None (an inline ``x`` elsewhere
-    than where ``re`` reads it).
+    them. Returns the text, the removed flags and whether one of them stood after the
+    start of the pattern (then applying it globally widens), or None (an inline ``x``).
 
     A removed flag is applied to the whole pattern, which can only add matches (wider
     case folding, ``.`` matching newlines, multi-line anchors dropped), whatever scope
@@ -237,6 +262,7 @@ def _rewrite(text: bytes) -> tuple[bytes, int] | None:
     """
     out = bytearray()
     flags = 0
+    widened = False
     i, n = 0, len(text)
     in_class = False
     while i < n:
@@ -277,11 +303,12 @@ def _rewrite(text: bytes) -> tuple[bytes, int] | None:
                     return None  # verbose from here on: not a superset if made global
                 for ch in letters:
                     flags |= _INLINE_LETTERS[ch]
+                widened = widened or bool(out)
                 i = close + 1
                 continue
         out.append(byte)
         i += 1
-    return bytes(out), flags
+    return bytes(out), flags, widened
 
 
 def _group_reference(found: regex.Match[bytes]) -> bytes:
@@ -317,7 +344,22 @@ def _nullable(items: Any) -> bool:
     return True
 
 
-def superset_pattern(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> bytes | None:
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """A rule regex in Hyperscan syntax.
+
+    Attributes:
+        text: the pattern text (no Hyperscan flags needed).
+        exact: nothing was dropped or widened: the text matches somewhere exactly when
+            ``regex`` does (compiled *without* ``HS_FLAG_PREFILTER``, which may itself
+            approximate).
+    """
+
+    text: bytes
+    exact: bool
+
+
+def translate(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> Translation | None:
     """Hyperscan pattern text matching at least what ``pattern`` matches, or None.
 
     Args:
@@ -327,7 +369,7 @@ def superset_pattern(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> 
             (Hyperscan refuses some placements, e.g. ``\\A`` inside an alternation).
 
     Returns:
-        the text, or None when there is no safe translation or the pattern can match the
+        the translation, or None when there is no safe one or the pattern can match the
         empty string (every value would then be a candidate).
     """
     if _sre_parse is None or not isinstance(pattern.pattern, bytes):
@@ -339,10 +381,12 @@ def superset_pattern(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> 
     rewritten = _rewrite(pattern.pattern)
     if rewritten is None:
         return None
-    text, inline = rewritten
-    # regex reports a scoped inline flag in .flags too: applying it globally is a superset.
+    text, inline, widened = rewritten
+    # regex reports a scoped inline flag in .flags too: applying it globally is a superset
+    # (and exact only when every inline flag group led the pattern).
     flags = (pattern.flags & (_I | _M | _S)) | inline
     text = _GROUP_REFERENCE.sub(_group_reference, text)
+    ctx = _Context(anchors)
     try:
         with warnings.catch_warnings():
             # A FutureWarning marks class syntax re and regex may read differently.
@@ -351,11 +395,17 @@ def superset_pattern(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> 
         if _nullable(parsed):
             return None
         top = parsed.state.flags & (_I | _M | _S)
-        emitted = _emit(parsed, top, 0, anchors, bool(top & _I))
+        emitted = _emit(parsed, top, 0, ctx, bool(top & _I))
         if top & _I:
             emitted = b"(?i:" + emitted + b")"
     except (_Refuse, RecursionError):
         return None
     except Exception:  # any parser refusal just means "no translation"
         return None
-    return emitted
+    return Translation(emitted, ctx.exact and not widened)
+
+
+def superset_pattern(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> bytes | None:
+    """The text of :func:`translate` (None when there is no translation)."""
+    found = translate(pattern, anchors=anchors)
+    return found.text if found is not None else None

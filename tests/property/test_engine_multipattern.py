@@ -5,10 +5,11 @@ Two properties (issue 5: "speed must not change a single hit"):
 * random groups of rules — Perl regexes assembled from the constructs the translator and
   ``superset.py`` treat specially (/i with Latin-1 bytes, /m, /s, anchors, ``\\b``,
   lookarounds, back-references, POSIX classes, lazy/possessive repeats, inline flags),
-  as ``=~``, ``!~`` and ``tflags multiple`` rules — run on random values: the hits
-  (count, span, subject) and defects of ``match_groups`` with a Hyperscan scanner, without
-  one, and :func:`match_header_test` run rule by rule (what the reference scheduler does)
-  are identical;
+  as ``=~``, ``!~`` and ``tflags multiple`` rules, named as sub-rules or not — run on
+  random values: the hits (count, span for rules that are not sub-rules, subject) and
+  defects of ``match_groups`` with a Hyperscan scanner (exact and prefilter
+  translations), without one, and :func:`match_header_test` run rule by rule (what the
+  reference scheduler does) are identical;
 * every stock 4.0.1 header regex that gets a database: a value ``regex`` matches is always
   a candidate of the scanner — values are generated from the pattern itself
   (``hypothesis.strategies.from_regex`` where the ``re`` module can read the pattern) and
@@ -116,7 +117,7 @@ def _test(index: int, perl: str, kind: str) -> HeaderTest | None:
     if not isinstance(compiled, PerlRegex) or compiled.compiled is None:
         return None
     return HeaderTest(
-        name=f"R{index}",
+        name=f"__R{index}" if index % 2 else f"R{index}",
         spec="Subject",
         pattern=compiled.compiled,
         negate=kind == "not",
@@ -136,7 +137,11 @@ class _Value:
 
 
 def _outcomes(hits: list[tuple[HeaderTest, object]]) -> list[tuple[object, ...]]:
-    return [(t.name, o.count, o.span, o.subject, o.defects) for t, o in hits]  # type: ignore[attr-defined]
+    # Sub-rules (``__``) are never reported with a span (groups.py may not compute it).
+    return [
+        (t.name, o.count, None if t.name.startswith("__") else o.span, o.subject, o.defects)  # type: ignore[attr-defined]
+        for t, o in hits
+    ]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -28,8 +28,8 @@ import regex
 from spamhdr.engine.groups import compile_group, match_groups
 from spamhdr.engine.match import match_header_test
 from spamhdr.engine.model import HeaderTest
-from spamhdr.engine.multipattern import AVAILABLE, GroupScanner, compile_scanner
-from spamhdr.engine.superset import superset_pattern
+from spamhdr.engine.multipattern import AVAILABLE, GroupScanner, _hs, compile_scanner
+from spamhdr.engine.superset import superset_pattern, translate
 from spamhdr.rules.perl_regex import PerlRegex, compile_perl_regex
 
 
@@ -112,6 +112,9 @@ def test_scanner_never_misses_a_match(perl: str, exact: bool, subjects: list[byt
         assert pattern.search(b"") is not None or superset_pattern(pattern) is None
         return
     assert scanner.covered == {0}
+    translation = translate(pattern)
+    assert translation is not None and translation.exact == exact, translation
+    assert scanner.exact == ({0} if exact else set())
     for subject in subjects:
         candidates = scanner.candidates(subject)
         assert candidates is not None
@@ -181,3 +184,28 @@ def test_serialized_databases_are_cached_and_checked(tmp_path: Path) -> None:
     repaired = compile_scanner(patterns, tmp_path)
     assert repaired is not None and repaired.candidates(b"Re: x") == {1}
     assert cached.read_bytes() != b"not a database"
+
+
+def _note(_id: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    found.append(1)
+
+
+def test_hyperscan_case_folding_is_ascii_only() -> None:
+    # Exact translations write an ASCII letter pair as one letter inside (?i:...) and rely
+    # on Hyperscan folding nothing else in its non-UTF-8 mode; regex bytes patterns fold
+    # ASCII letters only. Checked for every byte.
+    for byte in range(256):
+        database = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+        database.compile(
+            expressions=[b"(?i:\\x%02x)" % byte],
+            ids=[0],
+            elements=1,
+            flags=[_hs.HS_FLAG_SINGLEMATCH],
+        )
+        matched = set()
+        for other in range(256):
+            found: list[int] = []
+            database.scan(bytes((other,)), match_event_handler=_note, context=found)
+            if found:
+                matched.add(other)
+        assert matched == {byte, bytes((byte,)).swapcase()[0]}, byte
