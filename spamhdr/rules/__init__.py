@@ -1,9 +1,10 @@
 """SpamAssassin rule configuration, compiled exactly as SpamAssassin 4.0.1 reads it.
 
 Pipeline (one module per stage): :mod:`.paths` (which files) → :mod:`.load` (reading, the
-only I/O) → :mod:`.lexer` (lines) → :mod:`.parser` + :mod:`.directives` + :mod:`.settings`
-(directives, conditionals) → :mod:`.perl_regex` (Perl → ``regex``) and :mod:`.meta` (meta
-expressions) → :mod:`.replace_tags` → :mod:`.compile` (→ :class:`Config`).
+only I/O) → :mod:`.lexer` (lines) → :mod:`.parser` + :mod:`.directives` + :mod:`.rule_defs` +
+:mod:`.plugin_rules` + :mod:`.settings` (directives, conditionals) → :mod:`.perl_regex`
+(Perl → ``regex``) and :mod:`.meta` (meta expressions) → :mod:`.replace_tags` →
+:mod:`.compile` (→ :class:`Config`).
 
 Typical use::
 
