@@ -13,6 +13,7 @@ a boolean, so it never fires.) The XS fallback is in :mod:`spamhdr.message.addre
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import regex
@@ -144,6 +145,22 @@ def parse_header_addresses(value: bytes) -> tuple[ParsedAddress, ...]:
     Returns:
         The parsed addresses, possibly empty.
     """
+    # A pure function of the value, and address headers repeat across mail (list
+    # senders, recipients): short values are memoized, bounded (~2,048 x 512 bytes).
+    if len(value) <= _MEMO_VALUE_BYTES:
+        return _parse_memo(value)
+    return _parse_header_addresses(value)
+
+
+_MEMO_VALUE_BYTES = 512
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_memo(value: bytes) -> tuple[ParsedAddress, ...]:
+    return _parse_header_addresses(value)
+
+
+def _parse_header_addresses(value: bytes) -> tuple[ParsedAddress, ...]:
     if not value.strip(b" \t\n\r\f\v"):
         return ()
     results = _parse_internal(value)

@@ -35,8 +35,6 @@ _EXEMPT = regex.compile(
     regex.S | regex.I,
 )
 _FOLD = regex.compile(rb"\n[ \t]+")
-_LEAD_WS = regex.compile(rb"^\s+")
-_TRAIL_WS = regex.compile(rb"\s+\Z")
 _NEWLINE = regex.compile(rb"\r?\n")
 _WORD = rb"=\?[A-Za-z0-9*_-]+\?[bqBQ]\?[^?]*\?="
 _WS_BETWEEN_WORDS = regex.compile(rb"(" + _WORD + rb")\s+(?=" + _WORD + rb")", regex.S)
@@ -55,9 +53,9 @@ _EQ = 64
 
 def unfold_value(raw: bytes) -> bytes:
     """Node.pm ``header()``: folds → one space, then strip (before charset/2047 decoding)."""
-    value = _FOLD.sub(b" ", raw)
-    value = _TRAIL_WS.sub(b"", value)
-    return _LEAD_WS.sub(b"", value)
+    value = _FOLD.sub(b" ", raw) if b"\n" in raw else raw
+    # s/\s+$//; s/^\s+//: bytes.strip() removes exactly regex's \s bytes.
+    return value.strip()
 
 
 def decode_header_value(raw: bytes, lc_name: bytes) -> bytes:
@@ -93,8 +91,9 @@ def decode_mime_words(body: bytes, lc_name: bytes) -> bytes:
     """``Node.pm _decode_header``: CR/LF removal, UTF-8 normalisation, RFC 2047 words."""
     if not body:
         return b""
-    body = body.replace(b"\n\t", b"\n ")
-    body = _NEWLINE.sub(b"", body)
+    if b"\n" in body:
+        body = body.replace(b"\n\t", b"\n ")
+        body = _NEWLINE.sub(b"", body)
     if not body.isascii():
         body = normalize(body, "UTF-8", insist=False)
     if _EXEMPT.match(lc_name) or b"=?" not in body:
