@@ -84,3 +84,34 @@ def test_line_normalisation_is_what_the_parser_does() -> None:
 def test_field_cleaning_table_equals_the_substitution(value: bytes) -> None:
     pattern = regex.compile(rb"[\s\x00#\[\]\(\)<>|]")
     assert value.translate(received._STRIP_TABLE) == pattern.sub(b"!", value)
+
+
+_OLD_TRAILING_DOTS = regex.compile(rb"\.+\Z")
+IP_PIECES = [b"ipv6:", b"IPV6:", b"[", b"]", b"%eth0", b"%", b"::ffff:", b"0:0:FFFF:"]
+IP_PIECES += [b"1.2.3.4", b"10.0.0.1", b"fe80::1", b":", b"0", b"x"]
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"unknown", b"UNKNOWN", b".", b"[", b"]", b"\n", b"ipv6:", b"IPv6:"]),
+        max_size=4,
+    ).map(b"".join),
+    st.lists(
+        st.sampled_from(IP_PIECES),
+        max_size=5,
+    ).map(b"".join),
+)
+def test_relay_cleaning_equals_the_perl_substitutions(rdns: bytes, ip: bytes) -> None:
+    # Received.pm's enough: block, as the substitutions it is written with.
+    expected_rdns = _OLD_TRAILING_DOTS.sub(b"", rdns)
+    if received._UNKNOWN_RDNS.match(expected_rdns) or expected_rdns.startswith(b"["):
+        expected_rdns = b""
+    expected_ip = received._IPV6_PREFIX.sub(b"", ip, count=1)
+    expected_ip = expected_ip.removeprefix(b"[").removesuffix(b"]")
+    expected_ip = received._SCOPE.sub(b"", expected_ip, count=1)
+    expected_ip = received._MAPPED_V4.sub(rb"\1", expected_ip, count=1)
+    fields = received._Fields()
+    fields.rdns, fields.ip = rdns, ip
+    relay = received._finish(fields)
+    assert relay.rdns == expected_rdns.translate(received._STRIP_TABLE)
+    assert relay.ip == expected_ip.translate(received._STRIP_TABLE)
