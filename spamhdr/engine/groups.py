@@ -52,10 +52,12 @@ __all__ = [
     "MEMO_ENTRIES",
     "MEMO_VALUE_BYTES",
     "MIN_SCANNED",
+    "GroupIndex",
     "HeaderEntry",
     "HeaderHits",
     "SpecGroup",
     "compile_group",
+    "index_groups",
     "match_groups",
 ]
 
@@ -295,14 +297,64 @@ def _run_group(group: SpecGroup, value: bytes, timeout: float) -> _Result:
     return tuple(hits), tuple(defects)
 
 
+@dataclass(frozen=True, slots=True)
+class GroupIndex:
+    """Which groups a message can need, by the fields it has (``match_groups``).
+
+    Attributes:
+        by_name: lower-cased field name → positions of the groups that read it.
+        always: positions of the groups run whatever the fields: specs without
+            ``field_names``, and groups whose undefined outcome has hits or defects.
+    """
+
+    by_name: dict[bytes, tuple[int, ...]]
+    always: frozenset[int]
+
+
+def index_groups(groups: tuple[SpecGroup, ...]) -> GroupIndex:
+    """Build the :class:`GroupIndex` of ``groups`` (once per rule set)."""
+    by_name: dict[bytes, list[int]] = {}
+    always: set[int] = set()
+    for position, group in enumerate(groups):
+        if (
+            group.field_names is None
+            or group.when_undefined is None
+            or group.undefined_hits
+            or group.undefined_defects
+        ):
+            always.add(position)
+            continue
+        for name in group.field_names:
+            by_name.setdefault(name, []).append(position)
+    return GroupIndex({k: tuple(v) for k, v in by_name.items()}, frozenset(always))
+
+
 def match_groups(
-    groups: tuple[SpecGroup, ...], message: HeaderSource, timeout: float, defects: list[str]
+    groups: tuple[SpecGroup, ...],
+    message: HeaderSource,
+    timeout: float,
+    defects: list[str],
+    index: GroupIndex | None = None,
 ) -> HeaderHits:
     """Run header groups on ``message`` (module docstring): ``get(spec)`` at most once per
-    group; timeouts and other problems go to ``defects``."""
+    group; timeouts and other problems go to ``defects``.
+
+    ``index`` (from :func:`index_groups` on the same ``groups``) lets a message with few
+    fields skip the groups it cannot need: a group left out is one whose spec names only
+    absent fields and whose undefined outcome has no hit and no defect.
+    """
     hits: HeaderHits = []
     present = message.field_names if isinstance(message, SAMessage) else None
-    for group in groups:
+    selected: Sequence[SpecGroup] = groups
+    if index is not None and present is not None:
+        active = set(index.always)
+        by_name = index.by_name
+        for name in present:
+            found = by_name.get(name)
+            if found is not None:
+                active.update(found)
+        selected = [groups[position] for position in sorted(active)]
+    for group in selected:
         names = group.field_names
         if present is not None and names is not None and present.isdisjoint(names):
             value = None

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from spamhdr.engine.groups import SpecGroup, compile_group, match_groups
+from spamhdr.engine.groups import GroupIndex, SpecGroup, compile_group, index_groups, match_groups
 from spamhdr.engine.match import HeaderSource
 from spamhdr.engine.model import MetaFunction, MetaTest, RuleSet
 from spamhdr.engine.multipattern import AVAILABLE
@@ -113,11 +113,13 @@ class Plan:
         metas: the meta schedule.
         backend: ``"hyperscan"`` when some group has a multi-pattern database, else
             ``"literals"`` (required-literal prefilters only).
+        index: the groups by the fields they read (``groups.index_groups``).
     """
 
     groups: tuple[SpecGroup, ...]
     metas: MetaSchedule
     backend: str = "literals"
+    index: GroupIndex | None = None
 
     def clear_memos(self) -> None:
         """Forget every group's value memo (``groups.py``); results never depend on it.
@@ -266,4 +268,4 @@ def build_plan(
     for group in frozen:
         group.memo.clear()  # the typical message's values are not worth keeping
     backend = "hyperscan" if any(g.scanner is not None for g in frozen) else "literals"
-    return Plan(frozen, _schedule(ruleset, baseline), backend)
+    return Plan(frozen, _schedule(ruleset, baseline), backend, index_groups(frozen))

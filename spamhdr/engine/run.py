@@ -46,7 +46,7 @@ def run_rules(
     """
     plan = ruleset.plan if isinstance(ruleset.plan, Plan) else build_plan(ruleset)
     defects: list[str] = []
-    header_hits = match_groups(plan.groups, message, options.regex_timeout, defects)
+    header_hits = match_groups(plan.groups, message, options.regex_timeout, defects, plan.index)
 
     schedule = plan.metas
     base = schedule.base_values

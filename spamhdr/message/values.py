@@ -138,6 +138,20 @@ def spec_field_names(spec: str) -> frozenset[bytes] | None:
     return frozenset((lc_name,))
 
 
+@functools.lru_cache(maxsize=4096)
+def _plain_field(spec: str) -> bytes | None:
+    """The lower-cased field name when ``spec`` is a plain header: no modifier switch,
+    not a pseudo-header, not a metadata name (``SAMessage.get``'s fast path); else None."""
+    req = _split_request(spec.encode("utf-8", "surrogateescape"))
+    switches = (req.raw, req.addr, req.name_mod, req.host, req.domain, req.ip, req.revip)
+    if any(switches) or req.first or req.last:
+        return None
+    if req.name in _PSEUDO_EXACT or req.name.lower() in _PSEUDO_ANY_CASE:
+        return None
+    lc_name = req.name.lower()
+    return None if lc_name in _METADATA_NAMES else lc_name
+
+
 def join_values(values: tuple[bytes, ...]) -> bytes | None:
     """The string a header rule tests (``Check.pm do_head_tests``): the list joined with
     ``""`` when its first element ends in a newline, else with ``"\\n"``; None if empty."""
@@ -245,6 +259,14 @@ class SAMessage:
             The joined value (``Check.pm do_head_tests``), or None when SpamAssassin's
             ``get()`` returns nothing (the rule then sees undef / its ``[if-unset:]``).
         """
+        lc_name = _plain_field(spec)
+        if lc_name is not None:
+            # A plain header: what _compute/_ordinary/_get_header and join_values give
+            # (decoded values, each with its newline, joined with ""), without the layers.
+            where = self._index.get(lc_name)
+            if not where:
+                return None
+            return b"".join([self._decoded_at(i) + b"\n" for i in where])
         return join_values(self.get_list(spec))
 
     def get_list(self, spec: str) -> tuple[bytes, ...]:
