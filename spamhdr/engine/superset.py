@@ -206,7 +206,7 @@ def _emit(items: Any, flags: int, depth: int, ctx: _Context, caseless: bool) -> 
             bound = b"{%d,}" % low if high is _c.MAXREPEAT else b"{%d,%d}" % (low, high)
             out.append(b"(?:" + body + b")" + bound)
         elif op is _c.AT:
-            out.append(_anchor(av, flags, ctx))
+            out.append(_anchor(av, flags, ctx, leading=depth == 0 and not out))
         elif op in (_c.ASSERT, _c.ASSERT_NOT):
             ctx.exact = False  # an assertion only removes matches
         elif op is _c.GROUPREF:
@@ -223,11 +223,21 @@ def _emit(items: Any, flags: int, depth: int, ctx: _Context, caseless: bool) -> 
     return b"".join(out)
 
 
-def _anchor(code: Any, flags: int, ctx: _Context) -> bytes:
+def _anchor(code: Any, flags: int, ctx: _Context, leading: bool) -> bytes:
     name = str(code)
-    if not ctx.anchors or (name in ("AT_BEGINNING", "AT_END") and flags & _M):
-        # Multi-line ^/$: Hyperscan's differ at a final newline. Dropped (a superset).
+    if not ctx.anchors:
         ctx.exact = False
+        return b""
+    if flags & _M and name == "AT_END":
+        return b"(?m:$)"  # before any newline or at the end, in both engines
+    if flags & _M and name == "AT_BEGINNING":
+        if leading:
+            # Hyperscan's multi-line ^ never matches after a newline that ends the
+            # data; regex's does. That position only matters to a rest that matches
+            # the empty string, and the rest of a pattern whose first node this is
+            # cannot (patterns that can match empty get no translation).
+            return b"(?m:^)"
+        ctx.exact = False  # elsewhere Hyperscan refuses it: dropped (a superset)
         return b""
     kept = {
         "AT_BEGINNING": b"\\A",

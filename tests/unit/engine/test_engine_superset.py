@@ -57,10 +57,14 @@ CASES: list[tuple[str, bool, list[bytes]]] = [
     ("/a.b/s", True, [b"a\nb", b"ab"]),
     (
         "/^Subject: (?:Re|Fw):/m",
-        False,
+        True,
         [b"X: y\nSubject: Fw: hi", b"Subject: Re:", b"x Subject: Re:"],
     ),
-    ("/end$/m", False, [b"the end\nmore", b"end", b"ending"]),
+    ("/end$/m", True, [b"the end\nmore", b"end", b"ending", b"end\r\n", b"end\n"]),
+    ("/^a/m", True, [b"x\na", b"a", b"xa", b"x\n", b"\n\na"]),
+    ("/^ab$/m", True, [b"x\nab\ny", b"ab", b"xab", b"ab\n", b"ab\r\n"]),
+    ("/^(?:a|b)?c/m", True, [b"x\nac", b"c", b"xc", b"x\n", b"\nbc"]),
+    ("/x\n^y/m", False, [b"x\ny", b"x\nzy", b"xy"]),  # an inner ^: dropped
     ("/(?:foo)?bar/", True, [b"bar", b"foobar", b"ba"]),
     ("/foo|bar/", True, [b"xbar", b"foo", b"fo"]),
     ("/a{0,3}bc/", True, [b"bc", b"aaabc", b"b c"]),
