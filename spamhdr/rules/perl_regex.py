@@ -302,7 +302,8 @@ class _Level:
     width: bool = False  # some branch can match a character (Perl's HASWIDTH)
     look: bool = False  # a lookaround
     alternation: bool = False  # contains "|"
-    pending: bool = False  # holds a zero-width operand with a bounded quantifier
+    # zero-width operands with a bounded quantifier (study_chunk's warning) inside
+    pending: int = 0
     captures: bool = False  # is or contains a capture group
 
 
@@ -325,6 +326,7 @@ class _Translator:
         self.last = "start"
         self.last_atom_start = 0
         self.last_captures = False  # the last atom is a group holding a capture group
+        self.last_pending = 0  # pending operands the last atom (a group) passed up
         self.previous = ""  # the text of the previous token
         # Per open group (index 0 = whole pattern).
         self.group_info: list[_Level] = [_Level()]
@@ -399,8 +401,10 @@ class _Translator:
                 self.last = "zero" if level.look or not level.width else "atom"
                 self.last_captures = level.captures
                 self.group_info[-1].captures |= level.captures
+                self.last_pending = 0
                 if level.pending and not (level.look or level.alternation):
-                    self.group_info[-1].pending = True
+                    self.group_info[-1].pending += level.pending
+                    self.last_pending = level.pending
                 problem = None
             elif ch in "*+?{":
                 problem = self.quantifier()
@@ -503,6 +507,10 @@ class _Translator:
             return self.error(end, "Quantifier follows nothing")
         if self.last == "quant":
             return self.error(end, "Nested quantifiers")
+        if low == 0 and text[self.last_atom_start] == "(":
+            # study_chunk does not look inside an optional group ("(?:x(?=a){2})?").
+            self.group_info[-1].pending -= self.last_pending
+            self.last_pending = 0
         if self.last == "zero":
             # regcomp.c regpiece: a quantified zero-width operand.
             operand = text[self.last_atom_start : end]
@@ -511,8 +519,11 @@ class _Translator:
                 return self.error(end, f"{operand} {what} null string many times")
             operand_captures = self.last_captures and operand.startswith("(")
             if (low != 0 or high < 1) and not operand_captures:
-                self.group_info[-1].pending = True
+                self.group_info[-1].pending += 1
         if end < len(text) and text[end] in "?+":
+            if text[end] == "?" and low == high:
+                # regcomp.c regpiece: a fixed count cannot be lazy.
+                return self.error(end + 1, "Useless use of greediness modifier '?'")
             spelled += text[end]
             end += 1
         self.emit(spelled, start)
