@@ -1,10 +1,10 @@
 """Header group → one Hyperscan database that names the rules worth confirming.
 
-Input: the compiled regexes of one header-spec group (``match.py``). Output: a
+Input: the compiled regexes of one header-spec group (``groups.py``). Output: a
 :class:`GroupScanner` whose :meth:`~GroupScanner.candidates` scans a value once and returns
 the positions of the rules that *may* match it; every other rule provably does not match
 (the database holds ``superset.py``'s superset of each regex, compiled with
-``HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH``). ``match.py`` confirms each candidate with
+``HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH``). ``groups.py`` confirms each candidate with
 ``regex``, so hits, spans and counts are unchanged; this module only decides how many
 regex calls a value costs (issue 5: "an optional multi-pattern backend").
 

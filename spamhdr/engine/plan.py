@@ -2,7 +2,7 @@
 
 Input: a :class:`RuleSet`. Output: an immutable :class:`Plan` that ``run.py`` executes:
 
-* **header groups** (``match.py``) — per band, per spec, the tests with their outcome when
+* **header groups** (``groups.py``) — per band, per spec, the tests with their outcome when
   the header is undefined (the same for every message), their required-literal prefilter
   (``prefilter.py``) and their outcome when it proves the regex cannot match;
 * **meta schedule** — the live metas in one topological order, each meta's dependents as

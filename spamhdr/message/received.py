@@ -20,6 +20,7 @@ from typing import Final
 
 import regex
 
+from spamhdr.message._guarded import guarded as _g
 from spamhdr.message.hosts import IP_ADDRESS
 
 __all__ = ["SKIPPED", "ParseOutcome", "ReceivedParser", "Relay", "is_private_ip"]
@@ -127,35 +128,6 @@ ParseOutcome = Relay | _Skipped | None
 
 def _c(pattern: bytes, flags: int = 0) -> regex.Pattern[bytes]:
     return regex.compile(pattern, flags)
-
-
-class _Guarded:
-    """A pattern plus literals one of which every match contains (checked by
-    ``tests/unit/message/test_message_received_guards.py`` with the engine's literal
-    analysis): a line without any of them skips the regex. Speed only: most of the
-    MTA formats below never occur in a given line."""
-
-    __slots__ = ("literals", "pattern")
-
-    def __init__(self, literals: tuple[bytes, ...], pattern: regex.Pattern[bytes]) -> None:
-        self.literals = literals
-        self.pattern = pattern
-
-    def search(self, s: bytes) -> regex.Match[bytes] | None:
-        for literal in self.literals:
-            if literal in s:
-                return self.pattern.search(s)
-        return None
-
-    def match(self, s: bytes) -> regex.Match[bytes] | None:
-        for literal in self.literals:
-            if literal in s:
-                return self.pattern.match(s)
-        return None
-
-
-def _g(literals: tuple[bytes, ...], pattern: bytes, flags: int = 0) -> _Guarded:
-    return _Guarded(literals, regex.compile(pattern, flags))
 
 
 _STARTS_FROM = _c(rb"^\(?from ", regex.I)

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 import spamhdr.message.received as received
 from spamhdr.engine.prefilter import required_literals
+from spamhdr.message._guarded import Guarded
 
 GUARDED = sorted(
-    (name, value) for name, value in vars(received).items() if isinstance(value, received._Guarded)
+    (name, value) for name, value in vars(received).items() if isinstance(value, Guarded)
 )
 
 
@@ -29,7 +30,7 @@ def test_the_guarded_formats_are_the_expected_ones() -> None:
 
 @pytest.mark.parametrize(("name", "guarded"), GUARDED)
 def test_each_guard_is_a_requirement_of_its_pattern(name: str, guarded: object) -> None:
-    assert isinstance(guarded, received._Guarded)
+    assert isinstance(guarded, Guarded)
     prefilter = required_literals(guarded.pattern)
     assert prefilter is not None, name
     assert any(
