@@ -115,9 +115,12 @@ CHECKER_VERSION = regex.compile(
 # one-line report (fold_headers 0, corpus lore-linux-man m-57790332dcf0) has no line
 # breaks to tell them apart.
 # A "*" + blanks + "[" also starts one (a detail line whose blanks were collapsed).
+# The rule name must end at a blank (or the end): "* 1.5 Informational:" inside a
+# describe is text, not a rule line (tests/differential/test_report_sa_live.py found it).
 REPORT_SEGMENT_START = regex.compile(
     r"(?:(?<=\A)|(?<=\s))\*"
-    r"(?=[ \t]{1,3}-?\d+(?:\.\d+)?[ \t]+[A-Za-z0-9_]|[ \t]{5,}\S|[ \t]+\[)"
+    r"(?=[ \t]{1,3}-?\d+(?:\.\d+)?[ \t]+[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:[ \t]|\Z)"
+    r"|[ \t]{5,}\S|[ \t]+\[)"
 )
 REPORT_RULE_LINE = regex.compile(
     r"\A\*[ \t]{1,3}(?P<score>-?\d+(?:\.\d+)?)[ \t]+(?P<name>[A-Za-z0-9_][A-Za-z0-9_.\-]*)"

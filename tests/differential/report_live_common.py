@@ -104,8 +104,20 @@ def describe_text(draw: st.DrawFn) -> str | None:
         return None
     if choice == 1:
         return draw(st.sampled_from(FIXED_DESCRIBES))
-    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=30))
+    words = draw(
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=30).filter(_no_report_lookalike)
+    )
     return " ".join(words)
+
+
+def _no_report_lookalike(words: list[str]) -> bool:
+    """Leave out describes containing "* <number> <word>": in a one-line report
+    (fold_headers 0) that text is indistinguishable from the start of the next report line
+    (a documented limit of the parser, docs/explain.md); no real describe contains it."""
+    return not any(
+        word.endswith("*") and index + 1 < len(words) and words[index + 1] == "1.5"
+        for index, word in enumerate(words)
+    )
 
 
 @st.composite
