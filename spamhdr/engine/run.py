@@ -137,7 +137,7 @@ def _run_metas(
         name, meta_deps, direct, evaluate, score = steps[heappop(queue)]
         present = hit = False
         value: float = 0
-        if absent.isdisjoint(meta_deps):
+        if not absent or absent.isdisjoint(meta_deps):
             try:
                 result = direct(values)
             except (KeyError, ZeroDivisionError):
