@@ -268,11 +268,11 @@ def _replaced(state: ParseState, definition: RuleDef, regex_: PerlRegex | None) 
     if text == original:
         return None
     body = text[len("(?aa)") + len(flags) :] if text.startswith("(?aa)" + flags) else text
-    if definition.type != "header" and not state.lint:
-        # ReplaceTags failures are info-level in SpamAssassin; body-like rules are
-        # translated and compiled on first use (the expanded patterns are huge).
-        return PerlRegex(body, regex_.flags)
-    result = compile_perl_regex(text, strip_delimiters=False)
+    # A replaced pattern Perl refuses leaves the rule with its unreplaced regex
+    # (ReplaceTags.pm logs it at info level). Our translator checks it; body-like rules
+    # are compiled with `regex` on first use only, unless linting (the expansions are huge).
+    compile_now = definition.type == "header" or state.lint
+    result = compile_perl_regex(text, strip_delimiters=False, compile_now=compile_now)
     if isinstance(result, RegexProblem):
         _diag(
             state,

@@ -73,6 +73,15 @@ _MAX_PATTERN: Final = 4 * 1024 * 1024  # longer patterns are refused (regexp-too
 # Perl >= 5.34 allows blanks next to the braces and the comma: "a{ 1 , 2 }".
 _QUANT_RE: Final = re.compile(r"\{[ \t]*(\d*)[ \t]*(?:(,)[ \t]*(\d*)[ \t]*)?\}", re.ASCII)
 _UNBOUNDED: Final = 1 << 30
+_POSIX_OUTSIDE: Final = re.compile(r"\[([:.=])[^\]]*?\1\]")
+_POSIX_INSIDE: Final = re.compile(r"\[([:.=])(\^?)(\w*)\1\]", re.ASCII)
+_DIGITS: Final = re.compile(r"\d+", re.ASCII)
+_OCTAL: Final = re.compile(r"[0-7]{1,3}")
+# A character class without POSIX brackets: its translation depends only on its text and
+# the case-insensitive mode, and ReplaceTags expansions repeat the same classes thousands
+# of times, so translations are memoised (bounded).
+_SIMPLE_CLASS: Final = re.compile(r"\[\^?(?:[^\\\[\]]|\\.)+\]", re.S)
+_CLASS_MEMO: dict[tuple[str, bool], str] = {}
 _CAPTURE_OPEN: Final = re.compile(r"\((?![?*])|\(\?(?:P?<[A-Za-z_]|'[A-Za-z_])", re.ASCII)
 
 
@@ -749,7 +758,7 @@ class _Translator:
 
     def digits(self, start: int) -> RegexProblem | None:
         text = self.text
-        match = re.match(r"\d+", text[start + 1 :], re.ASCII)
+        match = _DIGITS.match(text, start + 1)
         assert match is not None
         digits = match.group(0)
         if digits.startswith("0"):
@@ -816,10 +825,10 @@ class _Translator:
     # -- character classes --
     def char_class(self) -> RegexProblem | None:
         text, start = self.text, self.i
-        posix_outside = re.match(r"\[([:.=])[^\]]*?\1\]", text[start:])
+        posix_outside = _POSIX_OUTSIDE.match(text, start)
         if posix_outside:
             kind = posix_outside.group(1)
-            where = start + posix_outside.end()
+            where = posix_outside.end()
             if kind == ":":
                 return self.error(where, "POSIX syntax [: :] belongs inside character classes")
             return self.error(
@@ -827,6 +836,13 @@ class _Translator:
                 f"POSIX syntax [{kind} {kind}] belongs inside character classes "
                 "(but this one isn't implemented)",
             )
+        simple = _SIMPLE_CLASS.match(text, start)
+        key = (simple.group(0), self.ci) if simple is not None else None
+        if key is not None and key in _CLASS_MEMO:
+            self.emit(_CLASS_MEMO[key], start)
+            self.i = start + len(key[0])
+            self.last = "atom"
+            return None
         i = start + 1
         negate = text.startswith("^", i)
         if negate:
@@ -844,8 +860,8 @@ class _Translator:
                 i += 1
                 break
             first = False
-            if ch == "[" and re.match(r"\[([:.=])", text[i:]):
-                match = re.match(r"\[([:.=])(\^?)(\w*)\1\]", text[i:], re.ASCII)
+            if ch == "[" and text.startswith((":", ".", "="), i + 1):
+                match = _POSIX_INSIDE.match(text[i : i + 64])
                 if match is None:
                     items.append("\\[")
                     i += 1
@@ -912,9 +928,14 @@ class _Translator:
         body = "".join(items)
         if not body:
             # Only code points above 0xFF: matches nothing ([^…] matches any byte).
-            self.emit("[\\x00-\\xff]" if negate else "(?!)", start)
+            translated = "[\\x00-\\xff]" if negate else "(?!)"
         else:
-            self.emit(("[^" if negate else "[") + body + "]", start)
+            translated = ("[^" if negate else "[") + body + "]"
+        self.emit(translated, start)
+        if key is not None and i == start + len(key[0]):
+            if len(_CLASS_MEMO) > 20000:
+                _CLASS_MEMO.clear()
+            _CLASS_MEMO[key] = translated
         self.i = i
         self.last = "atom"
         return None
@@ -953,7 +974,7 @@ class _Translator:
             assert code is not None
             return ("code", code, end)
         if esc.isascii() and esc.isdigit():
-            octal = re.match(r"[0-7]{1,3}", text[i + 1 :])
+            octal = _OCTAL.match(text[i + 1 : i + 4])
             if octal is None:
                 return ("code", ord(esc), i + 2)
             return ("code", int(octal.group(0), 8) & 0xFF, i + 1 + octal.end())
