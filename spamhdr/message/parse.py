@@ -43,7 +43,6 @@ _MBX_SEPARATOR = regex.compile(
 )
 _FIELD_START = regex.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _LONE_LF = regex.compile(rb"(?<!\r)\n")
-_TRAILING_BLANKS = regex.compile(rb"[ \t]+\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +132,7 @@ def parse_headers(data: bytes) -> ParsedHeaders:
             if colon:
                 if crlf:
                     value = value.replace(b"\r\n", b"\n")
-                name = _TRAILING_BLANKS.sub(b"", name)
+                name = name.rstrip(b" \t")  # trailing blanks ([ \t]+\Z) removed
                 if len(name) > MAX_HEADER_KEY_LENGTH:
                     name = name[:MAX_HEADER_KEY_LENGTH]
                     truncated = True

@@ -49,14 +49,15 @@ _ORIGINATING_IP = regex.compile(rb"(" + IP_ADDRESS + rb")", regex.I)
 _NAME_WS = regex.compile(rb"\s+")
 _SINGLE_QUOTED = regex.compile(rb"^'(.*?)'$")
 _NON_WS = regex.compile(rb"\S")
-_RECEIVED_BEFORE = {
-    b"x-envelope-from": regex.compile(
-        rb"^Received:.*?^X-Envelope-From:", regex.S | regex.M | regex.I
-    ),
-    b"envelope-sender": regex.compile(
-        rb"^Received:.*?^Envelope-Sender:", regex.S | regex.M | regex.I
-    ),
-    b"return-path": regex.compile(rb"^Received:.*?^Return-Path:", regex.S | regex.M | regex.I),
+# PMS get_envelope_from tests /^Received:.*?^X-Envelope-From:/smi (and the same for
+# Envelope-Sender, Return-Path). Such a match exists exactly when a header line of that
+# name starts after the end of the *first* "Received:" line start, which two linear
+# searches find (the lazy .*? retried from every Received line is quadratic on ALL).
+_RECEIVED_LINE_START = regex.compile(rb"^Received:", regex.M | regex.I)
+_LINE_START = {
+    b"x-envelope-from": regex.compile(rb"^X-Envelope-From:", regex.M | regex.I),
+    b"envelope-sender": regex.compile(rb"^Envelope-Sender:", regex.M | regex.I),
+    b"return-path": regex.compile(rb"^Return-Path:", regex.M | regex.I),
 }
 _MESSAGEID_SOURCES = (
     b"x-message-id",
@@ -507,7 +508,8 @@ class SAMessage:
             envf = self._first_addr(header)
             if envf is None:
                 continue
-            if _RECEIVED_BEFORE[lc_name].search(all_text):
+            first = _RECEIVED_LINE_START.search(all_text)
+            if first is not None and _LINE_START[lc_name].search(all_text, first.end()):
                 if lc_name == b"x-envelope-from":
                     return None
                 continue
