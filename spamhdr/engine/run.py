@@ -18,8 +18,6 @@ rule set is never mutated, so checks may run concurrently on one rule set.
 
 from __future__ import annotations
 
-import heapq
-
 from spamhdr.engine.groups import match_groups
 from spamhdr.engine.match import HeaderSource
 from spamhdr.engine.model import CheckResult, RuleHit, RuleSet
@@ -124,17 +122,17 @@ def _run_metas(
     meta_hits = dict(schedule.base_hits)
     dependents = schedule.dependents
     steps = schedule.steps
-    queue: list[int] = []
-    queued: set[int] = set()
+    # Pending positions as a byte map scanned upwards with bytearray.find (C speed): a
+    # meta's readers always come later in the topological order, so one ascending pass
+    # evaluates each pending meta once, after everything it reads.
+    pending = bytearray(len(steps))
     for name in changed:
         for position in dependents.get(name, ()):
-            if position not in queued:
-                queued.add(position)
-                queue.append(position)
-    heapq.heapify(queue)
-    heappop, heappush = heapq.heappop, heapq.heappush
-    while queue:
-        name, meta_deps, direct, evaluate, score = steps[heappop(queue)]
+            pending[position] = 1
+    position = pending.find(1)
+    while position >= 0:
+        name, meta_deps, direct, evaluate, score = steps[position]
+        position = pending.find(1, position + 1)
         present = hit = False
         value: float = 0
         if not absent or absent.isdisjoint(meta_deps):
@@ -161,8 +159,10 @@ def _run_metas(
             meta_hits[name] = value
         else:
             meta_hits.pop(name, None)
-        for reader in dependents.get(name, ()):
-            if reader not in queued:
-                queued.add(reader)
-                heappush(queue, reader)
+        readers = dependents.get(name)
+        if readers:
+            for reader in readers:
+                pending[reader] = 1
+            if position < 0 or readers[0] < position:
+                position = readers[0]  # readers are sorted, all after this meta
     return meta_hits
