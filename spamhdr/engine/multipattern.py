@@ -21,7 +21,7 @@ Databases compile in milliseconds to a fraction of a second per group; an option
 cache (``cache_dir``) stores Hyperscan's own serialized databases (``hyperscan.dumpb``,
 data only — loading one runs no code) under a hash of the patterns and the library
 version, and is used only when the file belongs to the current user and is not writable
-by others; any problem with it means compiling afresh.
+by others (nor is its directory); any problem with it means compiling afresh.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ __all__ = ["AVAILABLE", "MAX_PATTERN_BYTES", "GroupScanner", "compile_scanner"]
 _hs: Any
 try:
     _hs = importlib.import_module("hyperscan")
-except ImportError:  # the optional extra is not installed: pure-Python path
+except Exception:  # not installed, or its library does not load: pure-Python path
     _hs = None
 
 #: Whether the Hyperscan backend can be used in this interpreter.
@@ -133,11 +133,21 @@ def _cache_path(cache_dir: Path, pairs: Sequence[_Entry]) -> Path:
     return cache_dir / f"{digest.hexdigest()}.hsdb"
 
 
+def _trusted(path: Path) -> bool:
+    """Owned by the current user and writable by nobody else (checked for the file and
+    its directory: in a directory others may write, a file could be swapped for another
+    of ours, compiled from different patterns)."""
+    for item in (path, path.parent):
+        info = item.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return False
+    return True
+
+
 def _load_cached(path: Path) -> Any:
     try:
-        info = path.stat()
-        if info.st_uid != os.getuid() or info.st_mode & 0o022:
-            return None  # someone else's file, or writable by others: not trusted
+        if not _trusted(path):
+            return None
         database = _hs.loadb(path.read_bytes(), _hs.HS_MODE_BLOCK)
         database.scratch = _hs.Scratch(database)
         return database

@@ -188,6 +188,19 @@ def test_serialized_databases_are_cached_and_checked(tmp_path: Path) -> None:
     repaired = compile_scanner(patterns, tmp_path)
     assert repaired is not None and repaired.candidates(b"Re: x") == {1}
     assert cached.read_bytes() != b"not a database"
+    # A directory others may write is not trusted either: there a file could be swapped
+    # for a valid database of other patterns; it is never loaded.
+    other = tmp_path / "other"
+    assert compile_scanner([_compiled("/zzz/"), _compiled("/yyy/")], other) is not None
+    (foreign,) = other.glob("*.hsdb")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    swapped = shared / cached.name
+    swapped.write_bytes(foreign.read_bytes())
+    swapped.chmod(0o600)
+    shared.chmod(0o777)
+    again = compile_scanner(patterns, shared)
+    assert again is not None and again.candidates(b"Re: Viagra") == {0, 1}
 
 
 def _note(_id: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
