@@ -22,7 +22,7 @@ __all__ = ["MessageSource", "message_bytes", "read_input_file", "text_parts"]
 
 #: What the public API accepts as "a message".
 MessageSource: TypeAlias = (
-    "bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO | email.message.Message"  # noqa: E501
+    "bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO | email.message.Message"
 )
 
 
