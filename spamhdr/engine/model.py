@@ -17,7 +17,22 @@ __all__ = [
     "MetaTest",
     "RuleHit",
     "RuleSet",
+    "positive_value",
 ]
+
+
+def positive_value(value: float | str) -> float:
+    """``got_hit``'s stored value for a meta result: the result if it is a positive
+    number, else 1 (PerMsgStatus.pm ``got_hit``)."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return 1.0
+    else:
+        number = float(value)
+    return number if number > 0 else 1.0
+
 
 #: Evaluates a meta expression given the current ``tests_already_hit`` values.
 MetaFunction = Callable[[Mapping[str, float]], float | str]

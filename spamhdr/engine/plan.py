@@ -37,8 +37,9 @@ from types import MappingProxyType
 
 from spamhdr.engine.groups import GroupIndex, SpecGroup, compile_group, index_groups, match_groups
 from spamhdr.engine.match import HeaderSource
-from spamhdr.engine.model import MetaFunction, MetaTest, RuleSet
+from spamhdr.engine.model import MetaFunction, MetaTest, RuleSet, positive_value
 from spamhdr.engine.multipattern import AVAILABLE
+from spamhdr.rules.meta import perl_truth
 
 __all__ = [
     "MetaSchedule",
@@ -46,29 +47,8 @@ __all__ = [
     "Plan",
     "build_plan",
     "evaluate_meta_state",
-    "perl_true",
     "positive_value",
 ]
-
-
-def perl_true(value: float | str) -> bool:
-    """Perl truth of a meta result: false for 0, ``""`` and ``"0"``."""
-    if isinstance(value, str):
-        return value not in ("", "0")
-    return value != 0
-
-
-def positive_value(value: float | str) -> float:
-    """``got_hit``'s value: the result if it is a positive number, else 1."""
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return 1.0
-    else:
-        number = float(value)
-    return number if number > 0 else 1.0
-
 
 #: name, metas read, fastest evaluator, safe evaluator, score (``MetaSchedule.steps``).
 MetaStep = tuple[str, tuple[str, ...], MetaFunction, MetaFunction, float]
@@ -224,7 +204,7 @@ def evaluate_meta_state(
         if dep in absent:
             return False, 0, False
     result = meta.evaluate(values)
-    if perl_true(result):
+    if perl_truth(result):
         if meta.score:
             return True, positive_value(result), True
         return False, 0, False

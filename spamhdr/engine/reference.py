@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from spamhdr.engine.model import CheckResult, HeaderTest, RuleHit, RuleSet
+from spamhdr.engine.model import CheckResult, HeaderTest, RuleHit, RuleSet, positive_value
 from spamhdr.engine.score import is_spam, render_status, total_score
 from spamhdr.options import DEFAULT_OPTIONS, Options
+from spamhdr.rules.meta import perl_truth
 
 __all__ = ["HeaderSource", "run_rules_reference"]
 
@@ -34,24 +35,6 @@ class HeaderSource(Protocol):
     """What the engine needs from a message: SpamAssassin's ``get()`` for a spec."""
 
     def get(self, spec: str) -> bytes | None: ...
-
-
-def _perl_true(value: float | str) -> bool:
-    if isinstance(value, str):
-        return value not in ("", "0")
-    return value != 0
-
-
-def _positive_value(value: float | str) -> float:
-    """``got_hit``'s value: the result if it is a positive number, else 1."""
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return 1.0
-    else:
-        number = float(value)
-    return number if number > 0 else 1.0
 
 
 class _Run:
@@ -189,8 +172,8 @@ class _Run:
                     continue
                 result = meta.evaluate(hit)
                 self.meta_done.add(name)
-                if _perl_true(result):
-                    value = _positive_value(result)
+                if perl_truth(result):
+                    value = positive_value(result)
                     if self.got_hit(name, meta.score, value, False):
                         self.details[name] = RuleHit(
                             name, "meta", 0.0 if name.startswith("__") else meta.score, value
