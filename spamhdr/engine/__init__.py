@@ -15,16 +15,14 @@ keeps all per-message state local.
 
 from __future__ import annotations
 
-import functools
-
 from spamhdr._mail import MessageSource, message_bytes
 from spamhdr.engine.compile import compile_ruleset, trust_config
 from spamhdr.engine.model import CheckResult, HeaderTest, MetaTest, RuleHit, RuleSet
+from spamhdr.engine.plan import Plan, order_sensitive
 from spamhdr.engine.reference import run_rules_reference
 from spamhdr.engine.run import run_rules
 from spamhdr.message import TrustConfig, parse_sa_message
 from spamhdr.options import DEFAULT_OPTIONS, Options
-from spamhdr.rules.meta import RULENAME_RE, tokenize_meta
 
 __all__ = [
     "CheckResult",
@@ -50,31 +48,13 @@ def check_message(
     data = message_bytes(message)
     trust = ruleset.trust if isinstance(ruleset.trust, TrustConfig) else None
     parsed = parse_sa_message(data, trust, options)
-    nodeps = tuple(ruleset.metas[name].raw for name in ruleset.meta_nodeps)
-    if _order_sensitive(nodeps):
-        result = run_rules_reference(ruleset, parsed, options)
-    else:
-        result = run_rules(ruleset, parsed, options)
+    plan = ruleset.plan
+    # Circular metas that read rules need SpamAssassin's loop step by step (plan.py).
+    sensitive = plan.order_sensitive if isinstance(plan, Plan) else order_sensitive(ruleset)
+    run = run_rules_reference if sensitive else run_rules
+    result = run(ruleset, parsed, options)
     if parsed.defects:
         from dataclasses import replace
 
         result = replace(result, defects=tuple(parsed.defects) + result.defects)
     return result
-
-
-@functools.lru_cache(maxsize=64)
-def _order_sensitive(nodeps_expressions: tuple[str, ...]) -> bool:
-    """Whether a meta without recorded dependencies still reads rules.
-
-    That happens only for metas in a dependency cycle: SpamAssassin drops their
-    dependencies but keeps their expression and evaluates it once, right after the first
-    priority band, on the values that exist at that moment (docs/check.md). The fast
-    plan assumes every meta sees its dependencies' final values, so such a configuration
-    (a lint error in SpamAssassin, never in the stock rules) runs on the reference
-    scheduler, which follows SpamAssassin's loop step by step.
-    """
-    return any(
-        token != "local_tests_only" and RULENAME_RE.match(token)
-        for expression in nodeps_expressions
-        for token in tokenize_meta(expression)
-    )

@@ -39,7 +39,7 @@ from spamhdr.engine.groups import GroupIndex, SpecGroup, compile_group, index_gr
 from spamhdr.engine.match import HeaderSource
 from spamhdr.engine.model import MetaFunction, MetaTest, RuleSet, positive_value
 from spamhdr.engine.multipattern import AVAILABLE
-from spamhdr.rules.meta import perl_truth
+from spamhdr.rules.meta import RULENAME_RE, perl_truth, tokenize_meta
 
 __all__ = [
     "MetaSchedule",
@@ -47,6 +47,7 @@ __all__ = [
     "Plan",
     "build_plan",
     "evaluate_meta_state",
+    "order_sensitive",
     "positive_value",
 ]
 
@@ -94,12 +95,16 @@ class Plan:
         backend: ``"hyperscan"`` when some group has a multi-pattern database, else
             ``"literals"`` (required-literal prefilters only).
         index: the groups by the fields they read (``groups.index_groups``).
+        order_sensitive: the rule set has a meta in a dependency cycle that still reads
+            rules (:func:`order_sensitive`): this plan does not apply, checks must run on
+            the reference scheduler.
     """
 
     groups: tuple[SpecGroup, ...]
     metas: MetaSchedule
     backend: str = "literals"
     index: GroupIndex | None = None
+    order_sensitive: bool = False
 
     def clear_memos(self) -> None:
         """Forget every group's value memo (``groups.py``); results never depend on it.
@@ -248,4 +253,27 @@ def build_plan(
     for group in frozen:
         group.memo.clear()  # the typical message's values are not worth keeping
     backend = "hyperscan" if any(g.scanner is not None for g in frozen) else "literals"
-    return Plan(frozen, _schedule(ruleset, baseline), backend, index_groups(frozen))
+    return Plan(
+        frozen,
+        _schedule(ruleset, baseline),
+        backend,
+        index_groups(frozen),
+        order_sensitive(ruleset),
+    )
+
+
+def order_sensitive(ruleset: RuleSet) -> bool:
+    """Whether a meta without recorded dependencies still reads rules.
+
+    That happens only for metas in a dependency cycle: SpamAssassin drops their
+    dependencies but keeps their expression and evaluates it once, right after the first
+    priority band, on the values that exist at that moment (docs/check.md). The fast
+    plan assumes every meta sees its dependencies' final values, so such a configuration
+    (a lint error in SpamAssassin, never in the stock rules) runs on the reference
+    scheduler, which follows SpamAssassin's loop step by step.
+    """
+    return any(
+        token != "local_tests_only" and RULENAME_RE.match(token)
+        for name in ruleset.meta_nodeps
+        for token in tokenize_meta(ruleset.metas[name].raw)
+    )
