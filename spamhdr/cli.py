@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and simulate ISPConfig-style delivery.",
         epilog=_EPILOG,
     )
-    parser.add_argument("--version", action="version", version=f"spamhdr {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module_name in _COMMAND_MODULES.values():
         try:
@@ -69,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(subparsers)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the package version and which build runs (``spamhdr._build``),
+    computed only when asked (the build check imports the engine)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and build, and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from spamhdr._build import build_name
+
+        parser.exit(message=f"spamhdr {_version()} ({build_name()})\n")
 
 
 def _version() -> str:
