@@ -41,8 +41,12 @@ _MBOX_FROM = regex.compile(rb"^From\s+(?!:)")
 _MBX_SEPARATOR = regex.compile(
     rb"^(?:[\s\d]\d-[a-zA-Z]{3}-\d{4}\s\d{2}:\d{2}:\d{2}.*),(?:\d+);(?:[\da-f]{12})-(?:\w{8})\r?$"
 )
-_FIELD_START = regex.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
-_LONE_LF = regex.compile(rb"(?<!\r)\n")
+# The common case, a well-formed field ("Subject: Your order\n\tis ready\n"): the name,
+# blanks, ':', the value through its last continuation line. \G: each match starts where
+# the previous one ended. Linear (possessive), on at most the header section.
+_PLAIN_FIELD = regex.compile(rb"\G([\x21-\x39\x3b-\x7e]+)([ \t]*):([^\n]*+\n(?:[ \t][^\n]*+\n)*+)")
+# A line break not followed by a continuation line: where one field ends.
+_FIELD_BREAK = regex.compile(rb"\n(?![ \t])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +87,66 @@ class ParsedHeaders:
     defects: tuple[str, ...]
 
 
-def _split_lines(data: bytes) -> list[bytes]:
-    # Perl split(/^/m, $msg, -1): pieces ending after each LF, no empty trailing piece.
-    lines = data.split(b"\n")
-    out = [line + b"\n" for line in lines[:-1]]
-    if lines[-1]:
-        out.append(lines[-1])
-    return out
+#: Bytes a field name may contain: printable ASCII but the colon.
+_NAME_BYTES = bytes(range(0x21, 0x7F)).replace(b":", b"")
+
+
+#: What the header loop finds: the fields, where the pristine text ends (an offset in the
+#: LF text), whether a name or value was cut, whether the empty line was missing, defects.
+_Loop = tuple[tuple[RawField, ...], int, bool, bool, tuple[str, ...]]
+_NO_DEFECTS: tuple[str, ...] = ()
+_NO_FIELDS: tuple[RawField, ...] = ()
+
+
+def _is_field_start(line: bytes) -> bool:
+    # /^[\x21-\x39\x3b-\x7e]+[ \t]*:/ — the name runs up to the first colon (a colon is
+    # not a name byte), blanks before it allowed.
+    colon = line.find(b":")
+    if colon <= 0:
+        return False
+    name = line[:colon].rstrip(b" \t")
+    return bool(name) and not name.translate(None, _NAME_BYTES)
+
+
+def _header_end(data: bytes, start: int, crlf: bool) -> int:
+    """Offset just past the first empty line at or after ``start`` (``len(data)`` if none).
+
+    The header loop stops at that line at the latest, so nothing after it (the body) is
+    ever split into lines. An empty line is a lone LF; in CRLF mode also CR LF.
+    """
+    if data.startswith(b"\n", start) or (crlf and data.startswith(b"\r\n", start)):
+        return start + (1 if data[start] == 0x0A else 2)
+    end = len(data)
+    found = data.find(b"\n\n", start)
+    if found >= 0:
+        end = found + 2
+    if crlf:
+        found = data.find(b"\n\r\n", start, end)
+        if found >= 0:
+            end = found + 3
+    return end
+
+
+def _parse_plain(text: bytes) -> _Loop | None:
+    """:func:`_parse_lines` for the common case: ``text`` (LF line ends) is well-formed
+    fields — each a ``name:`` line, no name starting with ``--``, none cut to its maximum
+    length — then the empty line, so there is nothing to record. Else None."""
+    if not text.endswith(b"\n") or text.startswith(b"--") or b"\n--" in text:
+        return None
+    found = _PLAIN_FIELD.findall(text)
+    if not found:
+        return (_NO_FIELDS, 1, False, False, _NO_DEFECTS) if text == b"\n" else None
+    names, blanks, values = zip(*found, strict=True)
+    # \G makes the matches adjacent from offset 0: their lengths tell whether they tile
+    # everything before the final LF (which is then the empty line).
+    consumed = sum(map(len, names)) + sum(map(len, blanks)) + sum(map(len, values))
+    if consumed + len(found) != len(text) - 1:
+        return None
+    if max(map(len, names)) > MAX_HEADER_KEY_LENGTH:
+        return None
+    if max(map(len, values)) > MAX_HEADER_VALUE_LENGTH:
+        return None
+    return tuple(map(RawField, names, values)), len(text), False, False, _NO_DEFECTS
 
 
 def parse_headers(data: bytes) -> ParsedHeaders:
@@ -101,78 +158,116 @@ def parse_headers(data: bytes) -> ParsedHeaders:
     Returns:
         The stored fields and pristine text; problems are recorded in ``defects``.
     """
-    lines = _split_lines(data) or [b"\n"]
-    defects: list[str] = []
+    # Perl split(/^/m, $msg, -1) of "" gives no line; SpamAssassin then sees one newline.
+    data = data or b"\n"
+    newline = data.find(b"\n")
+    first = data if newline < 0 else data[: newline + 1]
     mbox: bytes | None = None
-    if _MBOX_FROM.match(lines[0]):
-        mbox = lines.pop(0)
-    elif _MBX_SEPARATOR.match(lines[0]):
-        lines.pop(0)
-    crlf = bool(lines) and (b"\r\n" in lines[0] or b"\r\n" in lines[-1])
-    ending = b"\r\n" if crlf else b"\n"
-    fields: list[RawField] = []
-    pristine = bytearray()
-    header: bytes | None = None
-    errors = 0
-    truncated = False
-    missing_separator = False
-    pos = 0
-    while True:
-        eof = pos >= len(lines)
-        current = ending if eof else lines[pos]
-        pos += 1
-        if crlf:
-            current = _LONE_LF.sub(b"\r\n", current)
-        if current[:1] in (b" ", b"\t"):
-            header = (header or b"") + current
-            pristine += current
-            continue
-        if header is not None:
-            name, colon, value = header.partition(b":")
-            if colon:
-                if crlf:
-                    value = value.replace(b"\r\n", b"\n")
-                name = name.rstrip(b" \t")  # trailing blanks ([ \t]+\Z) removed
-                if len(name) > MAX_HEADER_KEY_LENGTH:
-                    name = name[:MAX_HEADER_KEY_LENGTH]
-                    truncated = True
-                    defects.append("header name truncated to 256 bytes")
-                if len(value) > MAX_HEADER_VALUE_LENGTH:
-                    value = value[:MAX_HEADER_VALUE_LENGTH]
-                    truncated = True
-                    defects.append(f"value of {_show(name)} truncated to 8192 bytes")
-                fields.append(RawField(name, value))
-            else:
-                defects.append(f"line without a colon dropped: {_show(header[:40])}")
-        if current == ending:
-            if eof:
-                missing_separator = True
-            else:
-                pristine += current
-            break
-        if current.startswith(b"--"):
-            missing_separator = True
-            defects.append("header section ended by a MIME boundary line")
-            break
-        if not _FIELD_START.match(current):
-            errors += 1
-            if errors > 3:
-                missing_separator = True
-                defects.append("header section ended after 4 lines that are not fields")
-                break
-        header = current
-        pristine += current
-    if missing_separator:
-        defects.append("no empty line after the header section")
+    start = 0
+    if _MBOX_FROM.match(first):
+        mbox = first
+        start = len(first)
+    elif _MBX_SEPARATOR.match(first):
+        start = len(first)
+    # CRLF mode when the first (remaining) line or the last line has CRLF: a line holds
+    # at most one LF, at its end, so "contains CRLF" is "ends with CRLF".
+    newline = data.find(b"\n", start)
+    crlf = start < len(data) and (
+        (newline > start and data[newline - 1] == 0x0D) or data.endswith(b"\r\n")
+    )
+    head = data[start : _header_end(data, start, crlf)]
+    # The loop works on LF line ends. In CRLF mode SpamAssassin first turns every lone LF
+    # into CRLF (s/(?<!\r)\n/\r\n/) and stores values with CRLF → LF; replacing CRLF by LF
+    # here gives the same values, and LF → CRLF restores the CRLF text exactly (every LF of
+    # the CRLF text follows a CR).
+    text = head.replace(b"\r\n", b"\n") if crlf else head
+    fields, stop, truncated, missing_separator, defects = _parse_plain(text) or _parse_lines(
+        text, crlf
+    )
+    pristine = text[:stop]
     return ParsedHeaders(
-        fields=tuple(fields),
-        pristine=bytes(pristine),
+        fields=fields,
+        pristine=pristine.replace(b"\n", b"\r\n") if crlf else pristine,
         mbox_separator=mbox,
         crlf=crlf,
         truncated=truncated,
         missing_separator=missing_separator,
-        defects=tuple(defects),
+        defects=defects,
     )
+
+
+def _parse_lines(text: bytes, crlf: bool) -> _Loop:
+    """The header loop of ``Message.pm new`` on ``text`` (LF line ends, cut after the
+    first empty line): the fields, where the pristine text ends, whether a name or value
+    was cut, whether the empty line was missing, and the defects."""
+    # One piece per field: a line with the continuation lines that follow it (leading
+    # continuation lines form the first piece, an empty-named field); an empty piece is
+    # the empty line that ends the section. Each piece ended with an LF, but maybe the last.
+    pieces = _FIELD_BREAK.split(text)
+    if not pieces[-1]:
+        pieces.pop()  # text ends with LF (else its last line has none: the end of input)
+    fields: list[RawField] = []
+    defects: list[str] = []
+    truncated = False
+    missing_separator = False
+    pos = 0  # offset in text of the current piece
+    errors = 0
+    stop: int | None = None  # offset in text where the pristine text ends
+    for piece in pieces:
+        if not piece:
+            stop = pos + 1  # the empty line ends the header section (and is kept)
+            break
+        if not piece.startswith((b" ", b"\t")):
+            if piece.startswith(b"--"):
+                missing_separator = True
+                defects.append("header section ended by a MIME boundary line")
+                stop = pos
+                break
+            # A colon only on a continuation line leaves an LF in the name: not a field.
+            if not _is_field_start(piece):
+                errors += 1
+                if errors > 3:
+                    missing_separator = True
+                    defects.append("header section ended after 4 lines that are not fields")
+                    stop = pos
+                    break
+        pos += len(piece) + 1
+        truncated |= _store(piece, pos <= len(text), crlf, fields, defects)
+    if stop is None:  # end of input before an empty line
+        missing_separator = True
+        stop = pos
+    if missing_separator:
+        defects.append("no empty line after the header section")
+    return tuple(fields), stop, truncated, missing_separator, tuple(defects)
+
+
+def _store(
+    piece: bytes, ended: bool, crlf: bool, fields: list[RawField], defects: list[str]
+) -> bool:
+    """Split one field (LF line ends, the last one cut off; ``ended``: it had one) at its
+    first colon and store it; True if its name or value was cut to the maximum length."""
+    name, colon, value = piece.partition(b":")
+    if not colon:
+        header = piece + b"\n" if ended else piece
+        shown = header.replace(b"\n", b"\r\n") if crlf else header
+        defects.append(f"line without a colon dropped: {_show(shown[:40])}")
+        return False
+    if ended:
+        value += b"\n"
+    if crlf and b"\n" in name:
+        name = name.replace(b"\n", b"\r\n")  # SpamAssassin's name keeps the CRLF
+    name = name.rstrip(b" \t")  # trailing blanks ([ \t]+\Z) removed
+    cut = False
+    if len(name) > MAX_HEADER_KEY_LENGTH:
+        name = name[:MAX_HEADER_KEY_LENGTH]
+        cut = True
+        defects.append("header name truncated to 256 bytes")
+    if len(value) > MAX_HEADER_VALUE_LENGTH:
+        value = value[:MAX_HEADER_VALUE_LENGTH]
+        cut = True
+        defects.append(f"value of {_show(name)} truncated to 8192 bytes")
+    fields.append(RawField(name, value))
+    return cut
 
 
 def _show(b: bytes) -> str:
