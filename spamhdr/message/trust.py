@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import regex
 
-from spamhdr.message.received import ReceivedParser, Relay, _Skipped
+from spamhdr.message.received import ReceivedParser, Relay, Skipped
 
 __all__ = [
     "DEFAULT_ORIGINATING_IP_HEADERS",
@@ -255,8 +255,10 @@ def compute_trust_path(
     qmail_envfrom: bytes | None = None
     for line in lines:
         pending_envfrom, qmail_envfrom = qmail_envfrom, None
-        outcome = parser.parse(_FOLD.sub(b" ", line))
-        if outcome is None or isinstance(outcome, _Skipped):
+        # Received.pm joins folds (s/\n[ \t]+/ /g) before parsing; parse() turns every run
+        # of white space into one space anyway, which gives the same line.
+        outcome = parser.parse(line)
+        if outcome is None or isinstance(outcome, Skipped):
             if outcome is None:
                 unparseable += 1
             elif outcome.pop_fetcher and allow_fetch_markers:
@@ -307,6 +309,3 @@ def compute_trust_path(
         num_unparseable=unparseable,
         timed_out=parser.timed_out,
     )
-
-
-_FOLD = regex.compile(rb"\n[ \t]+")

@@ -1,4 +1,5 @@
-"""received.py's speed-ups compute exactly what the Perl-shaped code they replace computes.
+"""The Received parser's speed-ups compute exactly what the Perl-shaped code they replace
+computes.
 
 * Literal guards: each guarded pattern's literals must include a whole requirement the
   engine's required-literal analysis (``spamhdr.engine.prefilter``, itself tested for
@@ -16,11 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import spamhdr.message.received as received
+import spamhdr.message.received_grammar as grammar
 from spamhdr.engine.prefilter import required_literals
 from spamhdr.message._guarded import Guarded
+from spamhdr.message.received_model import Fields
 
 GUARDED = sorted(
-    (name, value) for name, value in vars(received).items() if isinstance(value, Guarded)
+    (name, value) for name, value in vars(grammar).items() if isinstance(value, Guarded)
 )
 
 
@@ -84,7 +87,7 @@ def test_line_normalisation_is_what_the_parser_does() -> None:
 @given(st.binary(max_size=40))
 def test_field_cleaning_table_equals_the_substitution(value: bytes) -> None:
     pattern = regex.compile(rb"[\s\x00#\[\]\(\)<>|]")
-    assert value.translate(received._STRIP_TABLE) == pattern.sub(b"!", value)
+    assert value.translate(grammar.STRIP_TABLE) == pattern.sub(b"!", value)
 
 
 _OLD_TRAILING_DOTS = regex.compile(rb"\.+\Z")
@@ -105,14 +108,45 @@ IP_PIECES += [b"1.2.3.4", b"10.0.0.1", b"fe80::1", b":", b"0", b"x"]
 def test_relay_cleaning_equals_the_perl_substitutions(rdns: bytes, ip: bytes) -> None:
     # Received.pm's enough: block, as the substitutions it is written with.
     expected_rdns = _OLD_TRAILING_DOTS.sub(b"", rdns)
-    if received._UNKNOWN_RDNS.match(expected_rdns) or expected_rdns.startswith(b"["):
+    if grammar.UNKNOWN_RDNS.match(expected_rdns) or expected_rdns.startswith(b"["):
         expected_rdns = b""
-    expected_ip = received._IPV6_PREFIX.sub(b"", ip, count=1)
+    expected_ip = grammar.IPV6_PREFIX.sub(b"", ip, count=1)
     expected_ip = expected_ip.removeprefix(b"[").removesuffix(b"]")
-    expected_ip = received._SCOPE.sub(b"", expected_ip, count=1)
-    expected_ip = received._MAPPED_V4.sub(rb"\1", expected_ip, count=1)
-    fields = received._Fields()
+    expected_ip = grammar.SCOPE.sub(b"", expected_ip, count=1)
+    expected_ip = grammar.MAPPED_V4.sub(rb"\1", expected_ip, count=1)
+    fields = Fields()
     fields.rdns, fields.ip = rdns, ip
     relay = received._finish(fields)
-    assert relay.rdns == expected_rdns.translate(received._STRIP_TABLE)
-    assert relay.ip == expected_ip.translate(received._STRIP_TABLE)
+    assert relay.rdns == expected_rdns.translate(grammar.STRIP_TABLE)
+    assert relay.ip == expected_ip.translate(grammar.STRIP_TABLE)
+
+
+WORDS = st.sampled_from([b"by", b"id", b"x;", b"[1.2.3.4]", b"3", b"Aug", b"1:2", b"Mon,"])
+SEPARATORS = st.sampled_from([b" ", b";", b"; ", b" ;", b" ; ; ", b";;"])
+DATES = st.tuples(
+    st.sampled_from([b"", b"Mon, ", b"Sat, ", b"Foo, "]),
+    st.sampled_from([b"3", b"07", b"x"]),
+    st.sampled_from([b" Aug", b" Jan", b" Aug,"]),
+    st.sampled_from([b" 2002", b" 02"]),
+    st.sampled_from([b" 21:30:02", b" 9:5", b" 21"]),
+    st.sampled_from([b" +0100", b" (CET)", b" +0100 (CET)", b"", b" x;"]),
+).map(b"".join)
+
+
+@given(st.lists(st.tuples(WORDS, SEPARATORS), max_size=6), SEPARATORS, DATES, st.booleans())
+def test_date_removal_equals_the_substitution(
+    words: list[tuple[bytes, bytes]], sep: bytes, date: bytes, tail: bool
+) -> None:
+    # Received.pm: s/[\s;]+(?:day, )?\d+ mon \d+ \d+:\d+(?::\d+)? \S+$//, on a line whose
+    # white space is single spaces (what parse() has made of it by then).
+    line = b"from" + b"".join(sep_ + word for word, sep_ in words) + sep + date
+    if tail:
+        line += b" by x"
+    line = b" ".join(line.split())
+    assert received._strip_date(line) == grammar.DATE.sub(b"", line, count=1)
+
+
+def test_date_removal_keeps_what_precedes_the_date() -> None:
+    line = b"from a (a [192.0.2.1]) by b id 1 ; ; Sat, 3 Aug 2002 21:30:02 +0100"
+    assert received._strip_date(line) == b"from a (a [192.0.2.1]) by b id 1"
+    assert received._strip_date(b"from a by b") == b"from a by b"
