@@ -43,6 +43,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks._synthetic_rules import synthetic_header_rules
+from spamhdr._build import build_name
 from spamhdr.engine import RuleSet, check_message, compile_ruleset
 from spamhdr.message import parse_sa_message
 from spamhdr.options import DEFAULT_OPTIONS
@@ -301,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no messages under {args.corpus}", file=sys.stderr)
         return 2
     print(f"machine: {_machine()}")
+    print(f"spamhdr build: {build_name()} (setup.py; SPAMHDR_PURE=1 installs pure Python)")
     if not args.only_extra:
         _throughput(files, args.repeat)
     if args.scaling:

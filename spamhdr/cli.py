@@ -81,7 +81,8 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
         from spamhdr._build import build_name
 
-        parser.exit(message=f"spamhdr {_version()} ({build_name()})\n")
+        sys.stdout.write(f"spamhdr {_version()} ({build_name()})\n")  # as argparse's version
+        parser.exit()
 
 
 def _version() -> str:

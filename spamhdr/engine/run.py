@@ -134,7 +134,7 @@ def _run_metas(
         name, meta_deps, direct, evaluate, score = steps[position]
         position = pending.find(1, position + 1)
         present = hit = False
-        value: float = 0
+        value: float = 0.0
         if not absent or absent.isdisjoint(meta_deps):
             try:
                 result = direct(values)
