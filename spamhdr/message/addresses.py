@@ -52,7 +52,6 @@ _ADDRESS = regex.compile(
 )
 _MAIL_EXACT = regex.compile(rb"^" + _MAIL + rb"$", regex.I)
 _MAIL_IN_ANGLES = regex.compile(rb"<(" + _MAIL + rb")>", regex.I | regex.S)
-_TRAILING_WS = regex.compile(rb"\s+\Z")
 _GROUP = regex.compile(rb'^[^"()<>]+:\s*(.*?)\s*(?:;.*)?', regex.S)
 _COMMENT = regex.compile(rb"\((?:|(?:[^()\\]++|\\.)*+)\)", regex.S)
 _PHRASE_PART = regex.compile(rb'(?:"(|(?:[^"\\]++|\\.)*+)"|([^"]++))', regex.I | regex.S)
@@ -66,7 +65,10 @@ def _valid_parsed_address(addr: bytes | None) -> bool:
 
 
 def _cut_address(addr: bytes) -> bytes:
-    # s/^(([^\@]*)\@([^\@]*)).*/$1/ — drops junk after a second '@' (up to a newline)
+    # s/^(([^\@]*)\@([^\@]*)).*/$1/ — drops junk after a second '@' (up to a newline);
+    # with at most one '@' the match is all of addr, or there is none: nothing changes.
+    if addr.count(b"@") < 2:
+        return addr
     return _ADDR_CUT.sub(rb"\1", addr, count=1)
 
 
@@ -76,18 +78,23 @@ def _clean_phrase(phrase: bytes) -> bytes | None:
     for m in _PHRASE_PART.finditer(phrase):
         found = True
         quoted, plain = m.group(1), m.group(2)
+        # (The substitutions only when their literal is there: same result, less work.)
         if quoted is not None:
-            quoted = _SINGLE_BACKSLASH.sub(b"", quoted)
-            parts.append(quoted.replace(b"\\\\", b"\\"))
+            if b"\\" in quoted:
+                quoted = _SINGLE_BACKSLASH.sub(b"", quoted).replace(b"\\\\", b"\\")
+            parts.append(quoted)
         else:
-            parts.append(_COMMENT.sub(b"", plain))
+            parts.append(_COMMENT.sub(b"", plain) if b"(" in plain else plain)
     return b"".join(parts) if found else None
 
 
 def _parse_internal(value: bytes) -> list[ParsedAddress]:
-    text = _TRAILING_WS.sub(b"", value)
-    text = text.replace(b"\\\\", b"")
-    text = _GROUP.sub(rb"\1", text, count=1)
+    # s/\s+\Z//: bytes.rstrip() removes exactly regex's \s bytes.
+    text = value.rstrip().replace(b"\\\\", b"")
+    if b":" in text:  # a group "name: a, b;" (the pattern needs the colon)
+        group = _GROUP.match(text)
+        if group is not None:
+            text = group.group(1) + text[group.end() :]
     if not text.strip(b" \t\n\r\f\v"):
         return []
     results: list[ParsedAddress] = []
@@ -100,7 +107,8 @@ def _parse_internal(value: bytes) -> list[ParsedAddress]:
         address = m.group(2) if m.group(2) is not None else m.group(3)
         comment = m.group(5)
         if m.group(2) is not None and address is not None:
-            address = _COMMENT.sub(b"", address)
+            if b"(" in address:
+                address = _COMMENT.sub(b"", address)
             if not _MAIL_EXACT.match(address):
                 address = None
         if not _valid_parsed_address(address):

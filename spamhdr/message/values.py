@@ -46,9 +46,6 @@ _PRISTINE_FIELD = regex.compile(rb"^([^ \t].*?\n)(?![ \t])", regex.M | regex.S)
 _RAW_UNFOLD = regex.compile(rb"\r?\n\s+")
 _LINES = regex.compile(rb"[^\n]*\n|[^\n]+")
 _ORIGINATING_IP = regex.compile(rb"(" + IP_ADDRESS + rb")", regex.I)
-_NAME_WS = regex.compile(rb"\s+")
-_SINGLE_QUOTED = regex.compile(rb"^'(.*?)'$")
-_NON_WS = regex.compile(rb"\S")
 # PMS get_envelope_from tests /^Received:.*?^X-Envelope-From:/smi (and the same for
 # Envelope-Sender, Return-Path). Such a match exists exactly when a header line of that
 # name starts after the end of the *first* "Received:" line start, which two linear
@@ -170,16 +167,19 @@ class SAMessage:
 
     __slots__ = (
         "_all_cache",
-        "_all_lines",
+        "_all_text",
         "_cache",
         "_decoded",
         "_defects",
         "_envelope_from",
         "_fields",
         "_index",
+        "_joined",
+        "_lc_names",
         "_metadata",
         "_options",
         "_parsed",
+        "_received_marks",
         "_registry",
         "_trust",
         "_trust_path",
@@ -189,25 +189,39 @@ class SAMessage:
         self._parsed = parsed
         self._trust = trust
         self._options = options
-        # The prefix test first: the regex only runs for names that start like X-Spam-.
-        self._fields = tuple(
-            f
-            for f in parsed.fields
-            if not (f.name[:7].lower() == b"x-spam-" and _X_SPAM.match(f.name))
-        )
+        fields = parsed.fields
+        lc_names = [f.name.lower() for f in fields]
+        # The prefix tests first (one substring search per message, then per name): the
+        # regex only runs for names that start like X-Spam-.
+        if b"x-spam-" in b" ".join(lc_names):
+            keep = [
+                i
+                for i, f in enumerate(fields)
+                if not (lc_names[i].startswith(b"x-spam-") and _X_SPAM.match(f.name))
+            ]
+            fields = tuple(fields[i] for i in keep)
+            lc_names = [lc_names[i] for i in keep]
+        self._fields = fields
+        self._lc_names = lc_names
         index: dict[bytes, list[int]] = {}
-        for i, f in enumerate(self._fields):
-            index.setdefault(f.name.lower(), []).append(i)
+        for i, lc_name in enumerate(lc_names):
+            where = index.get(lc_name)
+            if where is None:
+                index[lc_name] = [i]
+            else:
+                where.append(i)
         self._index = index
-        self._decoded: dict[int, bytes] = {}
+        self._decoded: list[bytes | None] = [None] * len(fields)
         self._cache: dict[str, tuple[bytes, ...]] = {}
+        self._joined: dict[str, bytes | None] = {}
         self._defects = list(parsed.defects)
         self._trust_path: TrustPath | None = None
         self._envelope_from: tuple[bytes | None] | None = None
         self._metadata: dict[bytes, bytes] | None = None
         self._registry: RegistryData | None = None
         self._all_cache: list[bytes] | None = None
-        self._all_lines: list[bytes] | None = None
+        self._all_text: bytes | None = None
+        self._received_marks: list[int] | None = None
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -267,8 +281,21 @@ class SAMessage:
             where = self._index.get(lc_name)
             if not where:
                 return None
+            if len(where) == 1:
+                return self._decoded_at(where[0]) + b"\n"
             return b"".join([self._decoded_at(i) + b"\n" for i in where])
-        return join_values(self.get_list(spec))
+        try:
+            return self._joined[spec]
+        except KeyError:
+            pass
+        req = _split_request(spec.encode("utf-8", "surrogateescape"))
+        if req.name == b"ALL":
+            # ALL and ALL:raw skip every other modifier (_PSEUDO_EXACT): joined directly.
+            joined = self._all_raw_text() if req.raw else self._all_joined()
+        else:
+            joined = join_values(self.get_list(spec))
+        self._joined[spec] = joined
+        return joined
 
     def get_list(self, spec: str) -> tuple[bytes, ...]:
         """``$pms->get(spec)`` in list context: every element, undefined ones dropped."""
@@ -285,12 +312,24 @@ class SAMessage:
     # -- header table ---------------------------------------------------------------------------
 
     def _decoded_at(self, i: int) -> bytes:
-        value = self._decoded.get(i)
+        value = self._decoded[i]
         if value is None:
-            f = self._fields[i]
-            value = decode_header_value(f.raw, f.name.lower())
+            value = decode_header_value(self._fields[i].raw, self._lc_names[i])
             self._decoded[i] = value
         return value
+
+    def _decoded_all(self) -> list[bytes]:
+        """Every field's decoded value, in order (``ALL`` needs them all)."""
+        decoded = self._decoded
+        fields = self._fields
+        lc_names = self._lc_names
+        out: list[bytes] = []
+        for i, value in enumerate(decoded):
+            if value is None:
+                value = decode_header_value(fields[i].raw, lc_names[i])
+                decoded[i] = value
+            out.append(value)
+        return out
 
     def _decoded_values(self, lc_name: bytes) -> list[bytes]:
         """Node.pm ``header($name)`` in list context (no trailing newline)."""
@@ -319,10 +358,39 @@ class SAMessage:
             self._all_cache = self._compute_all_headers()
         return self._all_cache
 
+    def _all_joined(self) -> bytes | None:
+        """``get("ALL")``: the ``ALL`` lines joined (each ends with a newline)."""
+        if self._all_text is None:
+            self._all_text = b"".join(self._all_headers())
+        return self._all_text or None
+
+    def _all_raw_text(self) -> bytes | None:
+        """``get("ALL:raw")``: the pristine fields joined (:meth:`_pristine_fields`).
+
+        When the header section ended at its empty line and does not start with a
+        continuation line, every line of the pristine text starts a match of
+        ``_PRISTINE_FIELD`` or continues one, so the matches tile it: all of it but the
+        final LF-only line, which no match can end (in CRLF mode the final CRLF line is a
+        match of its own). ``tests/unit/message/test_values_shortcuts.py`` checks this against
+        the regex.
+        """
+        parsed = self._parsed
+        pristine = parsed.pristine
+        if not parsed.missing_separator and len(pristine) > 1 and pristine[0] not in b" \t":
+            return pristine if parsed.crlf else pristine[:-1]
+        return join_values(tuple(self._pristine_fields()))
+
     def _compute_all_headers(self) -> list[bytes]:
+        decoded = self._decoded_all()
+        fields = self._fields
+        # Each field adds len(name) + len(value + "\n") + 2 bytes: when the sum stays within
+        # the cap, no field is cut and the lines are simply the fields in order.
+        total = sum(map(len, self._lc_names)) + sum(map(len, decoded)) + 3 * len(decoded)
+        if total <= MAX_HEADER_LENGTH:
+            return [f.name + b": " + v + b"\n" for f, v in zip(fields, decoded, strict=True)]
         positions: dict[bytes, list[int]] = {}
-        for i, f in enumerate(self._fields):
-            positions.setdefault(f.name.lower(), []).append(i)
+        for i, lc_name in enumerate(self._lc_names):
+            positions.setdefault(lc_name, []).append(i)
         lines: dict[int, bytes] = {}
         size = 0
         truncated = False
@@ -392,9 +460,14 @@ class SAMessage:
                         out.append(parsed.phrase)
                         continue
                     decoded = decode_mime_words(parsed.phrase, b"pms:get:" + req.name.lower())
-                    if _NON_WS.search(decoded):
-                        decoded = _NAME_WS.sub(b" ", decoded).strip(b" ")
-                        decoded = _SINGLE_QUOTED.sub(rb"\1", decoded, count=1)
+                    # if (/\S/) { s/\s+/ /g; s/^ //; s/ $//; s/^'(.*?)'$/$1/ }: split()
+                    # and strip() use exactly regex's \s bytes; the joined words hold no
+                    # newline, so the quotes are simply the first and last byte.
+                    words = decoded.split()
+                    if words:
+                        decoded = b" ".join(words)
+                        if len(decoded) > 1 and decoded[0] == decoded[-1] == 0x27:
+                            decoded = decoded[1:-1]
                     out.append(decoded)
         return out
 
@@ -428,12 +501,9 @@ class SAMessage:
 
     def _rcvd_range(self, start: int | None, end: int | None, raw: bool) -> list[bytes]:
         """``get_all_hdrs_in_rcvd_index_range(start, end, 1, 1, raw)``."""
-        if raw:
-            headers = self._pristine_fields()
-        else:
-            if self._all_lines is None:
-                self._all_lines = _LINES.findall(b"".join(self._all_headers()))
-            headers = self._all_lines
+        if not raw and (start is None) != (end is None):
+            return self._rcvd_lines(start, end)
+        headers = self._pristine_fields() if raw else _LINES.findall(self._all_joined() or b"")
         current = -1
         out: list[bytes] = []
         for header in headers:
@@ -445,6 +515,23 @@ class SAMessage:
                 out.append(header)
                 break
         return out
+
+    def _rcvd_lines(self, start: int | None, end: int | None) -> list[bytes]:
+        """:meth:`_rcvd_range` of the ``ALL`` lines with one bound: the lines from the
+        ``start``-th Received line (0-based) on, or up to and including the ``end``-th
+        (all of them when there are fewer Received lines)."""
+        text = self._all_joined() or b""
+        if self._received_marks is None:
+            # /^Received:/i on each ALL line = at the start of text or after an LF.
+            self._received_marks = [m.start() for m in _RECEIVED_LINE_START.finditer(text)]
+        marks = self._received_marks
+        if start is not None:
+            return _LINES.findall(text, marks[start]) if start < len(marks) else []
+        assert end is not None
+        if end >= len(marks):
+            return _LINES.findall(text)
+        line_end = text.find(b"\n", marks[end]) + 1 or len(text)
+        return _LINES.findall(text, 0, line_end)
 
     def _all_trusted(self, req: _Request) -> tuple[list[bytes], bool]:
         return self._rcvd_range(None, self.trust_path.last_trusted_relay_index + 1, req.raw), True
@@ -492,22 +579,24 @@ class SAMessage:
             envf = hop.relay.envfrom
             if envf is not None and (envf.find(b"@") > 0 or envf == b""):
                 return envf
-        sender = self._first_addr("X-Sender")
+        # A header the message lacks has no first address (these names are neither
+        # pseudo-headers nor metadata): skip get() for it.
+        sender = self._first_addr("X-Sender") if b"x-sender" in self._index else None
         if (
             sender is not None
             and b"@" in sender
             and any(b"(fetchmail" in v for v in self.get_list("Received"))
         ):
             return None
-        all_text = self.get("ALL") or b""
         for header, lc_name in (
             ("X-Envelope-From", b"x-envelope-from"),
             ("Envelope-Sender", b"envelope-sender"),
             ("Return-Path", b"return-path"),
         ):
-            envf = self._first_addr(header)
+            envf = self._first_addr(header) if lc_name in self._index else None
             if envf is None:
                 continue
+            all_text = self._all_joined() or b""
             first = _RECEIVED_LINE_START.search(all_text)
             if first is not None and _LINE_START[lc_name].search(all_text, first.end()):
                 if lc_name == b"x-envelope-from":
