@@ -72,7 +72,9 @@ class ReceivedParser:
             if s.endswith(b" "):
                 s = s[:-1]
         head = s[:6].lower()
-        if not (head[:5] == b"from " or head == b"(from ") or WITH_LOCAL_FOR.search(s):
+        if not (head[:5] == b"from " or head == b"(from ") or (
+            b"with local for" in s and WITH_LOCAL_FOR.pattern.search(s)
+        ):
             return SKIPPED
         # FROM_BY_SEMI needs "from <token> by " (case-insensitive) at the start.
         space = s.find(b" ", 5)
@@ -85,11 +87,13 @@ class ReceivedParser:
         f = Fields()
         if m := ID.search(s):
             f.id = m.group(1)
-        if (m := HELO_EQ.search(s)) or (m := HELO_CMD.search(s)):
+        if (b"helo=" in s and (m := HELO_EQ.pattern.search(s))) or (
+            (b"EHLO" in s or b"HELO" in s) and (m := HELO_CMD.pattern.search(s))
+        ):
             f.helo = m.group(1)
         if m := BY.search(s):
             f.by = m.group(1)
-        f.auth = find_auth(s)
+        f.auth = find_auth(s, s.lower())
         outcome: bool | Skipped | None
         if s.startswith(b"from "):
             outcome = match_from(s[5:], f, self._search)

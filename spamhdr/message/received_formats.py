@@ -28,9 +28,11 @@ from spamhdr.message.received_grammar import (
     AUTH_CGP,
     AUTH_COURIER,
     AUTH_CP,
+    AUTH_DAV,
     AUTH_GMAIL,
     AUTH_GMAIL_TLS,
     AUTH_GMX,
+    AUTH_MARKERS,
     AUTH_POSTFIX,
     AUTH_SENDMAIL,
     AUTH_VIA_HTTP,
@@ -66,7 +68,6 @@ from spamhdr.message.received_grammar import (
     FSECURE,
     GMX,
     GUESS_HELO,
-    HAS_BY,
     HELO_EQ_FMT,
     HOTMAIL,
     HTTP_NUMERIC,
@@ -148,10 +149,37 @@ from spamhdr.message.received_grammar import (
 )
 from spamhdr.message.received_model import SKIPPED, Fields, Skipped
 
-__all__ = ["BoundedSearch", "find_auth", "match_from", "match_paren_from", "match_simta"]
+__all__ = [
+    "BoundedSearch",
+    "find_auth",
+    "line_shape",
+    "match_from",
+    "match_paren_from",
+    "match_simta",
+]
 
 #: ``pattern.search(s)`` under the regex time limit (a time-out counts as no match).
 BoundedSearch = Callable[[regex.Pattern[bytes], bytes], "regex.Match[bytes] | None"]
+
+
+def line_shape(s: bytes) -> tuple[bool, bool, bool, bool, bool, bool, bool]:
+    """The flags of :data:`~spamhdr.message.received_grammar.SHAPE_FLAGS`, in its order.
+
+    ``s`` has single spaces and no other white space (``received.py`` normalised it), so
+    the ``\\S*`` of a flag's definition ends at the first space: each flag is a test of
+    the bytes at the start of ``s`` or right after its first space.
+    """
+    space = s.find(b" ")
+    second = s[space + 1 : space + 3] if space >= 0 else b""
+    return (
+        s[:1] == b"[",
+        s[:1] == b"(",
+        second[:1] == b"(",
+        second == b"([",
+        second[:1] == b"[",
+        space >= 0 and s.startswith((b"(HELO ", b"(EHLO "), space + 1),
+        space >= 0 and s.startswith(b"by ", space + 1),
+    )
 
 
 def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | None:
@@ -168,23 +196,28 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
     low = s.lower()
     if (b"return-path" in low or b"envelope-" in low) and (m := ENVFROM.search(s)):
         f.envfrom = m.group(1)
-    if SQUIRREL.search(s) and (m := SQUIRREL_IP.search(s)):
+    if b" authenticated user " in s and SQUIRREL.pattern.search(s) and (m := SQUIRREL_IP.search(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if AOL.search(s) and AOL_WEBMAIL.search(s) and (m := AOL_IP.search(s)):
+    if (
+        b"aol.com" in s
+        and AOL.pattern.search(s)
+        and AOL_WEBMAIL.search(s)
+        and (m := AOL_IP.search(s))
+    ):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if SMTPSVC.search(s):
+    if b" SMTPSVC" in s and SMTPSVC.pattern.search(s):
         if m := SMTPSVC_1.match(s):
             f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
             return True
         if SMTPSVC_PICKUP.match(s):
             return SKIPPED
-    elif MS_SERVER.search(s):
+    elif (b"Microsoft SMTP Server" in s or b"mapi id" in s) and MS_SERVER.pattern.search(s):
         if m := MS_SERVER_1.match(s):
             f.helo, f.ip, f.by, f.id = m.group(1), m.group(2), m.group(3), b""
             return True
-    elif XMAIL.search(s):
+    elif b"[XMail " in s and XMAIL.pattern.search(s):
         if m := XMAIL_1.match(s):
             f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
             if mm := XMAIL_ID.search(s):
@@ -192,14 +225,14 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
             if mm := XMAIL_FROM.search(s):
                 f.envfrom = mm.group(1)
             return True
-    elif ECELERITY.search(s):
+    elif b"(ecelerity" in s and ECELERITY.pattern.search(s):
         if m := ECELERITY_1.match(s):
             f.ip, f.helo, f.by = m.group(1), m.group(2), m.group(3)
             return True
         if m := ECELERITY_2.match(s):
             f.ip, f.by = m.group(1), m.group(2)
             return True
-    elif EXIM.search(s):
+    elif b"Exim" in s and EXIM.pattern.search(s):
         if EXIM_LOCAL.search(s):
             return SKIPPED
         if m := EXIM_1.match(s):
@@ -225,24 +258,33 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
             f.by = m.group(1)
             if f.ip:
                 return True
-    elif POSTFIX.search(s):
+    elif b" (Postfix) with" in s and POSTFIX.pattern.search(s):
         for pat in (POSTFIX_1, POSTFIX_2):
             if m := pat.match(s):
                 f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
                 if f.rdns == b"unknown":
                     f.rdns = b""
                 return True
-    elif SCALIX.search(s):
+    elif b"(Scalix SMTP Relay" in s and SCALIX.pattern.search(s):
         if m := SCALIX_1.match(s):
             f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
             return True
-    elif DOMINO.search(s) and (m := DOMINO_1.match(s)):
+    elif b" (Lotus Domino " in s and DOMINO.pattern.search(s) and (m := DOMINO_1.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if WITH_HTTP.search(s) and (m := HTTP_NUMERIC.match(s)):
+    if b"with HTTP" in s and WITH_HTTP.pattern.search(s) and (m := HTTP_NUMERIC.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if not QMAIL_LDAP.search(s) and (m := SENDMAIL_1.match(s)):
+    # Each anchored format below is tried only when the line's start has its shape (a
+    # pattern opening with "^(\S+) \(" needs "(" after the first space): speed only.
+    bracket_1st, paren_1st, paren_2nd, paren_bracket_2nd, bracket_2nd, helo_2nd, by_2nd = (
+        line_shape(s)
+    )
+    if (
+        paren_2nd
+        and not (b" (qmail-" in s and QMAIL_LDAP.pattern.search(s))
+        and (m := SENDMAIL_1.match(s))
+    ):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         if mm := IDENT_PREFIX.match(f.rdns):
             f.ident = mm.group(1)
@@ -251,39 +293,41 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
             f.ident = mm.group(1)
             f.rdns = f.rdns[mm.end() :]
         return True
-    if m := EXCHANGE_IMS.match(s):
+    if paren_2nd and (m := EXCHANGE_IMS.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := HELO_EQ_FMT.match(s):
+    if paren_bracket_2nd and (m := HELO_EQ_FMT.match(s)):
         f.rdns, f.ip, f.helo, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := ATTBI_1.match(s):
+    if paren_2nd and (m := ATTBI_1.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := ATTBI_2.match(s):
+    if paren_2nd and (m := ATTBI_2.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := IDENT_AT_BRACKET.match(s):
+    if paren_2nd and (m := IDENT_AT_BRACKET.match(s)):
         f.helo, f.ident, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := HOTMAIL.search(s):
+    if b".hotmail.msn.com" in s and (m := HOTMAIL.pattern.search(s)):
         f.by = m.group(1)
         if mm := LEADING_IP.match(s):
             f.ip = mm.group(1)
         return True
-    if m := QPSMTPD.match(s):
+    if helo_2nd and (m := QPSMTPD.match(s)):
         f.rdns, f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := LMTP.match(s):
+    if paren_2nd and (m := LMTP.match(s)):
         f.rdns, f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := GMX.match(s):
+    if helo_2nd and (m := GMX.match(s)):
         f.rdns, f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := AOL_SMTPD.match(s):
+    if paren_bracket_2nd and (m := AOL_SMTPD.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if bounded(QMAIL, s) is not None:
+    # QMAIL ends "with (.* )?(SMTP|QMQP)": both "with " and ".* " end in a space, so a
+    # match holds " SMTP" or " QMQP" (property-tested in test_received_shapes.py).
+    if paren_2nd and (b" SMTP" in s or b" QMQP" in s) and bounded(QMAIL, s) is not None:
         if m := QMAIL_1.match(s):
             f.rdns, f.helo, f.ident, f.ip, f.by = (
                 m.group(1),
@@ -303,141 +347,141 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
         if f.rdns == b"unknown":
             f.rdns = b""
         return True
-    if VIA_HTTP.search(s) and (m := YAHOO_HTTP.match(s)):
+    if b" via HTTP" in s and VIA_HTTP.pattern.search(s) and (m := YAHOO_HTTP.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if m := REUSCH.match(s):
+    if paren_2nd and (m := REUSCH.match(s)):
         f.ip, f.by = m.group(2), m.group(3)
         return True
-    if m := UNEARTHED.match(s):
+    if paren_1st and (m := UNEARTHED.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := MESSAGEWALL.match(s):
+    if bracket_1st and (m := MESSAGEWALL.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if m := PAREN_IP.match(s):
+    if paren_1st and (m := PAREN_IP.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if m := MDAEMON.match(s):
+    if bracket_2nd and (m := MDAEMON.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := MDAEMON_2.match(s):
+    if bracket_2nd and (m := MDAEMON_2.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := SENDMAIL_2.match(s):
+    if paren_bracket_2nd and (m := SENDMAIL_2.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := SENDMAIL_3.match(s):
+    if paren_2nd and (m := SENDMAIL_3.match(s)):
         if m.group(2) != b"softdnserr":
             f.rdns = m.group(2)
         f.helo, f.ip, f.by = m.group(1), m.group(3), m.group(4)
         return True
-    if m := INTERNAP.match(s):
+    if paren_bracket_2nd and (m := INTERNAP.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := SENDMAIL_4.match(s):
+    if paren_2nd and (m := SENDMAIL_4.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if POP_FETCH.search(s):
         return Skipped(pop_fetcher=True)
-    if m := QMAILISH_1.match(s):
+    if helo_2nd and (m := QMAILISH_1.match(s)):
         f.rdns, f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(4), m.group(5)
         f.ident = m.group(3) or b""
         if f.ident:
             f.ident = f.ident.removesuffix(b"@")
         return True
-    if m := QMAILISH_2.match(s):
+    if paren_2nd and (m := QMAILISH_2.match(s)):
         f.rdns = f.helo = m.group(1)
         f.ident = m.group(2) or b""
         f.ip, f.by = m.group(3), m.group(4)
         if f.ident:
             f.ident = f.ident.removesuffix(b"@")
         return True
-    if WITH_HTTP_FOR.search(s) and (m := OUTBLAZE.match(s)):
+    if WITH_HTTP_FOR in s and (m := OUTBLAZE.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if VIA_SMAP.search(s) and (m := SMAP_1.match(s)):
+    if VIA_SMAP in s and (m := SMAP_1.match(s)):
         f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
     if m := SMAP_2.match(s):
         f.rdns, f.ip, f.helo, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if POST.search(s) and (m := POST_1.match(s)):
+    if POST in s and (m := POST_1.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if ARGOSOFT.search(s) and (m := ARGOSOFT_1.match(s)):
+    if ARGOSOFT in s and (m := ARGOSOFT_1.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if m := INTERSCAN.match(s):
+    if by_2nd and (m := INTERSCAN.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if WITH_BSMTP.search(s) and BSMTP.match(s):
+    if WITH_BSMTP in s and BSMTP.match(s):
         return SKIPPED
-    if m := SPIKE.match(s):
+    if paren_2nd and (m := SPIKE.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := YAHOO_PLAIN.match(s):
+    if helo_2nd and (m := YAHOO_PLAIN.match(s)):
         f.rdns, f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(4), m.group(5)
         if m.group(3) is not None:
             f.ident = m.group(3)
         return True
-    if m := CGP_ACCOUNT.match(s):
+    if bracket_1st and (m := CGP_ACCOUNT.match(s)):
         f.ip, f.helo, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if CGP.search(s) and (m := CGP_VERIFIED.match(s)):
+    if CGP in s and (m := CGP_VERIFIED.match(s)):
         f.rdns = f.helo = m.group(1)
         f.ip, f.by = m.group(2), m.group(3)
         return True
-    if m := CIPHERTRUST.match(s):
+    if paren_1st and (m := CIPHERTRUST.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
     if m := IRONPORT.match(s):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if CONTENT_TECH.match(s):
+    if paren_2nd and CONTENT_TECH.match(s):
         return SKIPPED
-    if m := BLS.match(s):
+    if paren_bracket_2nd and (m := BLS.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(4)
         return True
-    if m := TUMBLEWEED.match(s):
+    if by_2nd and (m := TUMBLEWEED.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if m := POBOX.match(s):
+    if paren_2nd and (m := POBOX.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if m := FSECURE.match(s):
+    if bracket_1st and (m := FSECURE.match(s)):
         f.ip, f.helo, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := ALTAVISTA.match(s):
+    if helo_2nd and (m := ALTAVISTA.match(s)):
         f.ip, f.helo, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := SMTPD32.match(s):
+    if bracket_2nd and (m := SMTPD32.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
     if m := CSMAP.match(s):
         f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := MAILGATE.match(s):
+    if bracket_1st and (m := MAILGATE.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if m := UNVERIFIED.match(s):
+    if paren_2nd and (m := UNVERIFIED.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := PROXYING.match(s):
+    if paren_2nd and (m := PROXYING.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if m := BRACKET_SUB.match(s):
+    if bracket_1st and (m := BRACKET_SUB.match(s)):
         f.ip, f.by = m.group(1), m.group(3)
         _exim_sub(m.group(2), f)
         return True
-    if m := EMAIL_INFO.match(s):
+    if paren_2nd and (m := EMAIL_INFO.match(s)):
         f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
     if m := OBTUSE.match(s):
         f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(4)
         f.helo = m.group(3) or b""
         return True
-    if m := YAHOO_LOGIN.match(s):
+    if paren_2nd and (m := YAHOO_LOGIN.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(3), m.group(4)
         return True
     if m := SYNTHETIC.match(s):
@@ -470,29 +514,35 @@ def _exim_sub(sub: bytes, f: Fields) -> None:
         f.ident = m.group(1)
 
 
-def find_auth(s: bytes) -> bytes:
-    has_by = HAS_BY.search(s) is not None
+def find_auth(s: bytes, low: bytes) -> bytes:
+    """The authentication marker of a line (``Received.pm``'s ``$auth``; first match wins).
+
+    Args:
+        s: the normalised line.
+        low: ``s.lower()``.
+    """
+    has_by = b" by " in s
     if has_by and (m := AUTH_WITH.search(s)):
         return m.group(1)
-    if AUTH_GMAIL.search(s) and (m := AUTH_GMAIL_TLS.search(s)):
-        return b"GMail - transport=" + m.group(1) + b" cipher=" + m.group(2)
-    if m := AUTH_COURIER.match(s):
-        return m.group(1)
-    if b"authenticated" in s and AUTH_SENDMAIL.match(s):
-        return b"Sendmail"
-    if m := AUTH_GMX.search(s):
-        return b"GMX (" + m.group(4) + b" / " + m.group(3) + b")"
-    if b" (authenticated as " in s and AUTH_CP.search(s):
-        return b"CriticalPath"
-    if m := AUTH_POSTFIX.search(s):
-        return m.group(1) if m.group(1) == b"Postfix" else b"Postfix (" + m.group(1) + b")"
-    if AUTH_CGP.search(s) and b" (account " in s:
-        return b"Communigate"
-    if b" with Microsoft Exchange Server HTTP-DAV" in s and regex.search(
-        rb" with Microsoft Exchange Server HTTP-DAV\b", s
-    ):
-        return b"HTTP-DAV"
-    if has_by and (m := AUTH_VIA_HTTP.search(s)):
+    # Each of the next eight needs one of AUTH_MARKERS (case-folded): most lines have none.
+    if any(marker in low for marker in AUTH_MARKERS):
+        if AUTH_GMAIL.search(s) and (m := AUTH_GMAIL_TLS.search(s)):
+            return b"GMail - transport=" + m.group(1) + b" cipher=" + m.group(2)
+        if m := AUTH_COURIER.match(s):
+            return m.group(1)
+        if b"authenticated" in s and AUTH_SENDMAIL.match(s):
+            return b"Sendmail"
+        if m := AUTH_GMX.search(s):
+            return b"GMX (" + m.group(4) + b" / " + m.group(3) + b")"
+        if b" (authenticated as " in s and AUTH_CP.search(s):
+            return b"CriticalPath"
+        if m := AUTH_POSTFIX.search(s):
+            return m.group(1) if m.group(1) == b"Postfix" else b"Postfix (" + m.group(1) + b")"
+        if AUTH_CGP.search(s) and b" (account " in s:
+            return b"Communigate"
+        if b" with Microsoft Exchange Server HTTP-DAV" in s and AUTH_DAV.search(s):
+            return b"HTTP-DAV"
+    if has_by and b" (via " in low and (m := AUTH_VIA_HTTP.search(s)):
         return m.group(1)
     return b""
 

@@ -35,9 +35,11 @@ __all__ = [
     "AUTH_CGP",
     "AUTH_COURIER",
     "AUTH_CP",
+    "AUTH_DAV",
     "AUTH_GMAIL",
     "AUTH_GMAIL_TLS",
     "AUTH_GMX",
+    "AUTH_MARKERS",
     "AUTH_POSTFIX",
     "AUTH_SENDMAIL",
     "AUTH_VIA_HTTP",
@@ -78,7 +80,6 @@ __all__ = [
     "FSECURE",
     "GMX",
     "GUESS_HELO",
-    "HAS_BY",
     "HELO_CMD",
     "HELO_EQ",
     "HELO_EQ_FMT",
@@ -137,6 +138,7 @@ __all__ = [
     "SENDMAIL_3",
     "SENDMAIL_4",
     "SENDMAIL_T",
+    "SHAPE_FLAGS",
     "SIMTA",
     "SMAP_1",
     "SMAP_2",
@@ -233,7 +235,6 @@ HELO_CMD = _g(
 BY = _c(rb" by (\S+)(?:[^-A-Za-z0-9\;\.]|$)")
 
 # -- authentication markers (first match wins) ------------------------------------------------
-HAS_BY = _c(rb" by ")
 AUTH_WITH = _c(rb" with ((?:ES|L|UTF8S|UTF8L)MTPS?A|ASMTP|HTTP[SU]?)(?: |;|$)", regex.I)
 AUTH_GMAIL = _g(
     (b" by mx.google.com with ESMTPS id ",),
@@ -257,6 +258,17 @@ AUTH_POSTFIX = _g(
 )
 AUTH_CGP = _g((b"CommuniGate Pro ",), rb"CommuniGate Pro (HTTP|SMTP|XIMSS|IMAP)")
 AUTH_VIA_HTTP = _c(rb" \(via (HTTP.?)\)(?: |;|$)", regex.I)
+AUTH_DAV = _c(rb" with Microsoft Exchange Server HTTP-DAV\b")
+#: Lower-cased literals one of which every match of AUTH_GMAIL ... AUTH_DAV (the markers
+#: between AUTH_WITH and AUTH_VIA_HTTP) contains, case-folded (test_received_shapes.py).
+AUTH_MARKERS: Final = (
+    b"mx.google.com",
+    b"(auth: ",
+    b"authenticated",
+    b"mail.gmx.",
+    b"communigate pro ",
+    b"http-dav",
+)
 
 # -- the "from ..." formats --------------------------------------------------------------------
 ENVFROM = _c(rb"(?:return-path:? |envelope-(?:sender|from)[ =])(\S+)\b", regex.I)
@@ -355,24 +367,24 @@ SENDMAIL_4 = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\)(?: \(authenticated bits=\
 POP_FETCH = _c(rb"with (?:POP3|IMAP)")
 QMAILISH_1 = _c(rb"^(\S+) \((?:HELO|EHLO) ([^\)]*)\) \((\S*@)?\[?(" + IP + rb")\]?\).* by (\S+) ")
 QMAILISH_2 = _c(rb"^(\S+) \((\S*@)?\[?(" + IP + rb")\]?\).* by (\S+) ")
-WITH_HTTP_FOR = _c(rb" with http for ")
+WITH_HTTP_FOR: Final = b" with http for "  # / with http for /: a plain substring
 OUTBLAZE = _c(rb"^\[(" + IP + rb")\] by (\S+) with http for ")
-VIA_SMAP = _c(rb" via smap ")
+VIA_SMAP: Final = b" via smap "  # / via smap /: a plain substring
 SMAP_1 = _c(rb"^(\S+)\((" + IP + rb")\) by (\S+) via smap ")
 SMAP_2 = _c(rb"^(\S+)\((" + IP + rb"), (?:HELO|EHLO) (\S*)\) by (\S+) via smap ")
-POST = _c(rb" \(Post")
+POST: Final = b" (Post"  # / \(Post/: a plain substring
 POST_1 = _c(rb"^\[(" + IP + rb")\] by (\S+) \(Post")
-ARGOSOFT = _c(rb" \(ArGoSoft")
+ARGOSOFT: Final = b" (ArGoSoft"  # / \(ArGoSoft/: a plain substring
 ARGOSOFT_1 = _c(rb"^\[(" + IP + rb")\] by (\S+) \(ArGoSoft")
 INTERSCAN = _c(rb"^(" + IP + rb") by (\S+) \((?:SMTPL|InterScan)\b")
-WITH_BSMTP = _c(rb" with BSMTP")
+WITH_BSMTP: Final = b" with BSMTP"  # / with BSMTP/: a plain substring
 BSMTP = _c(rb"^\S+ by \S+ with BSMTP")
 SPIKE = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\) by (\S+) with ")
 YAHOO_PLAIN = _c(
     rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \((?:(\S+)\@)?(" + IP + rb").*?\) by (\S+) with "
 )
 CGP_ACCOUNT = _c(rb"^\[(" + IP + rb")\] \((?:account \S+ )?(?:HELO|EHLO) (\S*)\) by (\S+) \(")
-CGP = _c(rb" \(CommuniGate Pro")
+CGP: Final = b" (CommuniGate Pro"  # / \(CommuniGate Pro/: a plain substring
 CGP_VERIFIED = _c(rb"^(\S+) \(\[(" + IP + rb")\] verified\) by (\S+) \(")
 CIPHERTRUST = _c(rb"^\(\[(" + IP + rb")\]\) by (\S+) with ")
 IRONPORT = _c(rb"^([^\d]\S+) \((" + IP + rb")\) by (\S+) ")
@@ -392,6 +404,20 @@ EMAIL_INFO = _c(rb"^(\S+) \((?:\S+\@)?(" + IP + rb")\) by (\S+) with ")
 OBTUSE = _c(rb"^(\S+)\((" + IP + rb")\)(?:, claiming to be \"(\S+)\")? via \S+ by (\S+),")
 YAHOO_LOGIN = _c(rb"^(\S+) \((\S+)@(" + IP + rb") with login\) by (\S+\.yahoo\.com) with SMTP")
 SYNTHETIC = _c(rb"^X-Originating-IP: (" + IP + rb")$")
+
+# -- the shape of a line's start ------------------------------------------------------------
+#: Flag name → the pattern that defines it, on a line after "from " whose white space is
+#: single spaces. A format pattern that opens with one of these (or with something only
+#: they can match) is tried only when the flag is set (received_formats.line_shape).
+SHAPE_FLAGS: Final = (
+    ("bracket_1st", rb"^\["),
+    ("paren_1st", rb"^\("),
+    ("paren_2nd", rb"^\S* \("),
+    ("paren_bracket_2nd", rb"^\S* \(\["),
+    ("bracket_2nd", rb"^\S* \["),
+    ("helo_2nd", rb"^\S* \((?:HELO|EHLO) "),
+    ("by_2nd", rb"^\S* by "),
+)
 
 # -- handovers to ignore (return 0) ------------------------------------------------------------
 IGNORE: Final = tuple(

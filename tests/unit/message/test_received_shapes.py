@@ -1,0 +1,229 @@
+"""The cheap tests the Received parser puts in front of its patterns skip only non-matches.
+
+Each test in front of a pattern (a flag of the line's shape, a substring, the case-folded
+authentication markers) must hold on every line the pattern matches, so skipping the
+pattern when the test fails changes nothing:
+
+* shape flags: ``line_shape`` computes exactly what each flag's defining pattern
+  (``SHAPE_FLAGS``) says, and every pattern tried behind a flag opens with a prefix that
+  can only match where that defining pattern matches;
+* substring tests written inline in front of ``NAME.pattern``: the substrings are the
+  literals of the guard ``NAME`` (``test_received_guards.py`` checks those against the
+  engine's required-literal analysis);
+* ``AUTH_MARKERS``: each marker pattern requires a literal that contains a marker;
+* the ``" SMTP"``/``" QMQP"`` test in front of ``QMAIL``: a property test.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+
+import spamhdr.message.received_formats as formats
+import spamhdr.message.received_grammar as grammar
+from spamhdr.engine.prefilter import required_literals
+from spamhdr.message._guarded import Guarded
+
+SOURCES = [Path(formats.__file__), Path(grammar.__file__).with_name("received.py")]
+FLAG_NAMES = [name for name, _ in grammar.SHAPE_FLAGS]
+IP = grammar.IP
+
+# What a pattern behind each flag may open with. Each prefix matches only strings the
+# flag's definition matches: "(\S+) " and "\S+ " are "\S* " with at least one byte, an IP
+# address holds no white space (so "(IP) " is "\S* " too), and QMAIL's optional
+# " \((?:HELO|EHLO) \S*\)" group is followed by " \(" either way, so with or without it
+# the byte after the first space is "(".
+ALLOWED_PREFIXES: dict[str, tuple[bytes, ...]] = {
+    "bracket_1st": (rb"^\[",),
+    "paren_1st": (rb"^\(",),
+    "paren_2nd": (
+        rb"^(\S+) \(",
+        rb"^\S+ \(",
+        rb"^(" + IP + rb") \(",
+        rb"^\S+( \((?:HELO|EHLO) \S*\))? \(",
+    ),
+    "paren_bracket_2nd": (rb"^(\S+) \(\[",),
+    "bracket_2nd": (rb"^(\S+) \[",),
+    "helo_2nd": (rb"^(\S+) \((?:HELO|EHLO) ", rb"^(" + IP + rb") \((?:HELO|EHLO) "),
+    "by_2nd": (rb"^(" + IP + rb") by ",),
+}
+
+TOKENS = [b"a.example", b"[192.0.2.1]", b"(a", b"([192.0.2.1])", b"(HELO", b"(EHLO", b"x)"]
+TOKENS += [b"by", b"BY", b"[", b"(", b"([", b"(HELOx", b"by:", b"with", b"192.0.2.1"]
+LINES = st.lists(st.sampled_from(TOKENS), max_size=6).map(b" ".join)
+
+
+@given(LINES)
+def test_line_shape_is_what_the_flag_definitions_say(line: bytes) -> None:
+    expected = tuple(
+        regex.match(definition, line) is not None for _, definition in grammar.SHAPE_FLAGS
+    )
+    assert formats.line_shape(line) == expected
+
+
+def _pattern_source(name: str) -> bytes:
+    value = getattr(grammar, name)
+    pattern = value.pattern if isinstance(value, Guarded) else value
+    assert isinstance(pattern, regex.Pattern)
+    source = pattern.pattern
+    assert isinstance(source, bytes)
+    return source
+
+
+def _called_pattern(node: ast.AST) -> tuple[str, bool] | None:
+    """``NAME.match(s)``/``NAME.search(s)``/``bounded(NAME, s)`` → (NAME, via .pattern)."""
+    if isinstance(node, ast.NamedExpr):
+        node = node.value
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.Compare):
+        node = node.left
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if isinstance(func, ast.Name) and func.id == "bounded":
+        first = node.args[0]
+        return (first.id, False) if isinstance(first, ast.Name) else None
+    if isinstance(func, ast.Attribute) and func.attr in ("match", "search"):
+        target = func.value
+        if isinstance(target, ast.Name):
+            return target.id, False
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr == "pattern"
+            and isinstance(target.value, ast.Name)
+        ):
+            return target.value.id, True
+    return None
+
+
+def _substrings_tested(node: ast.AST) -> set[bytes] | None:
+    """``b"x" in s`` or ``(b"x" in s or b"y" in s)`` → the substrings, else None."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        found: set[bytes] = set()
+        for value in node.values:
+            part = _substrings_tested(value)
+            if part is None:
+                return None
+            found |= part
+        return found
+    if (
+        isinstance(node, ast.Compare)
+        and isinstance(node.ops[0], ast.In)
+        and isinstance(node.left, ast.Constant)
+        and isinstance(node.left.value, bytes)
+    ):
+        return {node.left.value}
+    return None
+
+
+def _guarded_calls() -> list[tuple[str, str, list[ast.expr]]]:
+    """Every ``and`` chain of the parser: (file, pattern name, operands before its call)."""
+    found = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+                for index, value in enumerate(node.values):
+                    called = _called_pattern(value)
+                    if called is not None:
+                        found.append((path.name, called[0], node.values[:index]))
+    return found
+
+
+def _flag_uses() -> list[tuple[str, str]]:
+    uses = []
+    for _file, name, before in _guarded_calls():
+        for operand in before:
+            if isinstance(operand, ast.Name) and operand.id in FLAG_NAMES:
+                uses.append((operand.id, name))
+    return uses
+
+
+def test_the_shape_flags_guard_many_formats() -> None:
+    assert len(_flag_uses()) >= 35
+
+
+@pytest.mark.parametrize(("flag", "name"), _flag_uses())
+def test_each_pattern_behind_a_flag_opens_with_a_prefix_of_that_flag(flag: str, name: str) -> None:
+    source = _pattern_source(name)
+    assert source.startswith(ALLOWED_PREFIXES[flag]), (flag, name, source[:60])
+
+
+def test_every_inline_substring_test_is_the_guard_of_its_pattern() -> None:
+    checked = 0
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            called = _called_pattern(node)
+            if called is None or not called[1]:
+                continue
+            name = called[0]
+            chains = [
+                before
+                for file, called_name, before in _guarded_calls()
+                if file == path.name and called_name == name
+            ]
+            guard = getattr(grammar, name)
+            assert isinstance(guard, Guarded), name
+            assert any(
+                _substrings_tested(operand) == set(guard.literals)
+                for before in chains
+                for operand in before
+            ), name
+            checked += 1
+    assert checked >= 15
+
+
+def _requirements(pattern: regex.Pattern[bytes]) -> list[tuple[bytes, ...]]:
+    prefilter = required_literals(pattern)
+    assert prefilter is not None
+    return [tuple(lit.lower() for lit in req.exact) + req.folded for req in prefilter.requirements]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "AUTH_GMAIL",
+        "AUTH_COURIER",
+        "AUTH_SENDMAIL",
+        "AUTH_GMX",
+        "AUTH_CP",
+        "AUTH_POSTFIX",
+        "AUTH_CGP",
+        "AUTH_DAV",
+    ],
+)
+def test_each_marker_pattern_requires_an_auth_marker(name: str) -> None:
+    value = getattr(grammar, name)
+    pattern = value.pattern if isinstance(value, Guarded) else value
+    assert any(
+        all(any(marker in literal for marker in grammar.AUTH_MARKERS) for literal in req)
+        for req in _requirements(pattern)
+    ), (name, _requirements(pattern))
+
+
+def test_via_http_requires_its_marker() -> None:
+    assert any(
+        all(b" (via " in literal for literal in req) for req in _requirements(grammar.AUTH_VIA_HTTP)
+    )
+
+
+QMAIL_TOKENS = [b"a", b"(HELO x)", b"(EHLO x)", b"(u@[192.0.2.1])", b"([192.0.2.1])"]
+QMAIL_TOKENS += [b"(envelope-sender <a@b>)", b"by", b"b", b"(x y)", b"with", b"ESMTP"]
+QMAIL_TOKENS += [b"SMTP", b"QMQP", b"SMTPx", b"xSMTP", b"id", b"1"]
+
+
+@given(st.lists(st.sampled_from(QMAIL_TOKENS), max_size=10).map(b" ".join))
+def test_qmail_matches_only_lines_with_a_spaced_protocol(line: bytes) -> None:
+    if grammar.QMAIL.search(line):
+        assert b" SMTP" in line or b" QMQP" in line
+
+
+def test_qmail_example_matches() -> None:
+    # Received.pm's qmail example shape: the property above sees real matches.
+    line = b"a (HELO x) ([192.0.2.1]) by b with SMTP"
+    assert grammar.QMAIL.search(line)
