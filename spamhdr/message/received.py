@@ -131,8 +131,18 @@ def _strip_date(s: bytes) -> bytes:
     the same leftmost match as searching from 0 (the pattern has no look-behind or anchor
     at its start), without trying the pattern at every earlier space.
     """
-    start = len(s)
-    for _ in range(6):
+    last = s.rfind(b" ")
+    second_last = s.rfind(b" ", 0, last)
+    # The last token is the zone (\S+$), the one before it the time: it must hold ":" and
+    # start with a digit, or no match can end at the end of s.
+    if (
+        last < 0
+        or b":" not in s[second_last + 1 : last]
+        or not s[second_last + 1 : second_last + 2].isdigit()
+    ):
+        return s
+    start = second_last
+    for _ in range(4):
         start = s.rfind(b" ", 0, start)
         if start < 0:
             start = 0

@@ -227,3 +227,18 @@ def test_qmail_example_matches() -> None:
     # Received.pm's qmail example shape: the property above sees real matches.
     line = b"a (HELO x) ([192.0.2.1]) by b with SMTP"
     assert grammar.QMAIL.search(line)
+
+
+def test_the_written_out_auth_markers_are_auth_markers() -> None:
+    tree = ast.parse(Path(formats.__file__).read_text())
+    (find_auth,) = (
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "find_auth"
+    )
+    tested = [
+        found
+        for node in ast.walk(find_auth)
+        if isinstance(node, ast.If) and (found := _substrings_tested(node.test)) is not None
+    ]
+    assert set(grammar.AUTH_MARKERS) in tested
