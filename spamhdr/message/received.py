@@ -157,7 +157,7 @@ def _finish(f: Fields) -> Relay:
     """The ``enough:`` label: clean the fields and build the relay."""
     # Each substitution runs only when the literal it needs is there (speed only).
     rdns = f.rdns.rstrip(b".")  # s/\.+$//
-    if rdns.startswith(b"[") or (len(rdns) <= 8 and UNKNOWN_RDNS.match(rdns)):
+    if rdns[:1] == b"[" or (len(rdns) <= 8 and rdns[:1] in b"uU" and UNKNOWN_RDNS.match(rdns)):
         rdns = b""
     ip = f.ip
     if ip[:5].lower() == b"ipv6:":
@@ -175,14 +175,14 @@ def _finish(f: Fields) -> Relay:
         envfrom = ENVFROM_TRAIL.sub(b"", envfrom, count=1)
         envfrom = envfrom.translate(STRIP_TABLE)
     ip = ip.translate(STRIP_TABLE)
-    return Relay(
-        ip=ip,
-        rdns=rdns.translate(STRIP_TABLE),
-        helo=f.helo.translate(STRIP_TABLE),
-        by=by.translate(STRIP_TABLE),
-        ident=f.ident.translate(STRIP_TABLE),
-        envfrom=envfrom,
-        id=f.id,
-        auth=f.auth,
-        ip_private=is_private_ip(ip),
+    return Relay(  # positional (ip, rdns, helo, by, ident, envfrom, id, auth, ip_private)
+        ip,
+        rdns.translate(STRIP_TABLE),
+        f.helo.translate(STRIP_TABLE),
+        by.translate(STRIP_TABLE),
+        f.ident.translate(STRIP_TABLE),
+        envfrom,
+        f.id,
+        f.auth,
+        is_private_ip(ip),
     )

@@ -161,15 +161,16 @@ __all__ = [
 BoundedSearch = Callable[[regex.Pattern[bytes], bytes], "regex.Match[bytes] | None"]
 
 
-def line_shape(s: bytes) -> tuple[bool, bool, bool, bool, bool, bool, bool]:
+def line_shape(s: bytes) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool]:
     """The flags of :data:`~spamhdr.message.received_grammar.SHAPE_FLAGS`, in its order.
 
     ``s`` has single spaces and no other white space (``received.py`` normalised it), so
     the ``\\S*`` of a flag's definition ends at the first space: each flag is a test of
-    the bytes at the start of ``s`` or right after its first space.
+    the bytes at the start of ``s`` or right after its first or second space.
     """
     space = s.find(b" ")
     second = s[space + 1 : space + 3] if space >= 0 else b""
+    space2 = s.find(b" ", space + 1) if space >= 0 else -1
     return (
         s[:1] == b"[",
         s[:1] == b"(",
@@ -178,6 +179,7 @@ def line_shape(s: bytes) -> tuple[bool, bool, bool, bool, bool, bool, bool]:
         second[:1] == b"[",
         space >= 0 and s.startswith((b"(HELO ", b"(EHLO "), space + 1),
         space >= 0 and s.startswith(b"by ", space + 1),
+        space2 >= 0 and s[space2 + 1 : space2 + 2] == b"[",
     )
 
 
@@ -276,11 +278,19 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
         return True
     # Each anchored format below is tried only when the line's start has its shape (a
     # pattern opening with "^(\S+) \(" needs "(" after the first space): speed only.
-    bracket_1st, paren_1st, paren_2nd, paren_bracket_2nd, bracket_2nd, helo_2nd, by_2nd = (
-        line_shape(s)
-    )
+    (
+        bracket_1st,
+        paren_1st,
+        paren_2nd,
+        paren_bracket_2nd,
+        bracket_2nd,
+        helo_2nd,
+        by_2nd,
+        bracket_3rd,
+    ) = line_shape(s)
     if (
         paren_2nd
+        and bracket_3rd
         and not (b" (qmail-" in s and QMAIL_LDAP.pattern.search(s))
         and (m := SENDMAIL_1.match(s))
     ):
@@ -292,7 +302,7 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
             f.ident = mm.group(1)
             f.rdns = f.rdns[mm.end() :]
         return True
-    if paren_2nd and (m := EXCHANGE_IMS.match(s)):
+    if paren_2nd and bracket_3rd and (m := EXCHANGE_IMS.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if paren_bracket_2nd and (m := HELO_EQ_FMT.match(s)):
@@ -370,7 +380,7 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
     if paren_bracket_2nd and (m := SENDMAIL_2.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if paren_2nd and (m := SENDMAIL_3.match(s)):
+    if paren_2nd and bracket_3rd and (m := SENDMAIL_3.match(s)):
         if m.group(2) != b"softdnserr":
             f.rdns = m.group(2)
         f.helo, f.ip, f.by = m.group(1), m.group(3), m.group(4)
@@ -378,7 +388,7 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
     if paren_bracket_2nd and (m := INTERNAP.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if paren_2nd and (m := SENDMAIL_4.match(s)):
+    if paren_2nd and bracket_3rd and (m := SENDMAIL_4.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if POP_FETCH.search(s):
@@ -416,7 +426,7 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
         return True
     if WITH_BSMTP in s and BSMTP.match(s):
         return SKIPPED
-    if paren_2nd and (m := SPIKE.match(s)):
+    if paren_2nd and bracket_3rd and (m := SPIKE.match(s)):
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if helo_2nd and (m := YAHOO_PLAIN.match(s)):

@@ -417,6 +417,7 @@ SHAPE_FLAGS: Final = (
     ("bracket_2nd", rb"^\S* \["),
     ("helo_2nd", rb"^\S* \((?:HELO|EHLO) "),
     ("by_2nd", rb"^\S* by "),
+    ("bracket_3rd", rb"^\S* \S* \["),
 )
 
 # -- handovers to ignore (return 0) ------------------------------------------------------------

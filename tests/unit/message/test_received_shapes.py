@@ -51,6 +51,7 @@ ALLOWED_PREFIXES: dict[str, tuple[bytes, ...]] = {
     "bracket_2nd": (rb"^(\S+) \[",),
     "helo_2nd": (rb"^(\S+) \((?:HELO|EHLO) ", rb"^(" + IP + rb") \((?:HELO|EHLO) "),
     "by_2nd": (rb"^(" + IP + rb") by ",),
+    "bracket_3rd": (rb"^(\S+) \((\S+) \[",),
 }
 
 TOKENS = [b"a.example", b"[192.0.2.1]", b"(a", b"([192.0.2.1])", b"(HELO", b"(EHLO", b"x)"]
