@@ -25,17 +25,6 @@ from spamhdr.message.received_grammar import (
     AT_PREFIX,
     ATTBI_1,
     ATTBI_2,
-    AUTH_CGP,
-    AUTH_COURIER,
-    AUTH_CP,
-    AUTH_DAV,
-    AUTH_GMAIL,
-    AUTH_GMAIL_TLS,
-    AUTH_GMX,
-    AUTH_POSTFIX,
-    AUTH_SENDMAIL,
-    AUTH_VIA_HTTP,
-    AUTH_WITH,
     BLS,
     BRACKET_SUB,
     BSMTP,
@@ -150,7 +139,6 @@ from spamhdr.message.received_model import SKIPPED, Fields, Skipped
 
 __all__ = [
     "BoundedSearch",
-    "find_auth",
     "line_shape",
     "match_from",
     "match_paren_from",
@@ -521,47 +509,6 @@ def _exim_sub(sub: bytes, f: Fields) -> None:
         sub = sub[: m.start()] + sub[m.end() :]
     if m := SUB_IDENT.search(sub):
         f.ident = m.group(1)
-
-
-def find_auth(s: bytes, low: bytes) -> bytes:
-    """The authentication marker of a line (``Received.pm``'s ``$auth``; first match wins).
-
-    Args:
-        s: the normalised line.
-        low: ``s.lower()``.
-    """
-    has_by = b" by " in s
-    if has_by and (m := AUTH_WITH.search(s)):
-        return m.group(1)
-    # Each of the next eight needs one of AUTH_MARKERS (case-folded): most lines have none.
-    # (The markers are written out: test_received_shapes.py checks they are AUTH_MARKERS.)
-    if (
-        b"mx.google.com" in low
-        or b"(auth: " in low
-        or b"authenticated" in low
-        or b"mail.gmx." in low
-        or b"communigate pro " in low
-        or b"http-dav" in low
-    ):
-        if AUTH_GMAIL.search(s) and (m := AUTH_GMAIL_TLS.search(s)):
-            return b"GMail - transport=" + m.group(1) + b" cipher=" + m.group(2)
-        if m := AUTH_COURIER.match(s):
-            return m.group(1)
-        if b"authenticated" in s and AUTH_SENDMAIL.match(s):
-            return b"Sendmail"
-        if m := AUTH_GMX.search(s):
-            return b"GMX (" + m.group(4) + b" / " + m.group(3) + b")"
-        if b" (authenticated as " in s and AUTH_CP.search(s):
-            return b"CriticalPath"
-        if m := AUTH_POSTFIX.search(s):
-            return m.group(1) if m.group(1) == b"Postfix" else b"Postfix (" + m.group(1) + b")"
-        if AUTH_CGP.search(s) and b" (account " in s:
-            return b"Communigate"
-        if b" with Microsoft Exchange Server HTTP-DAV" in s and AUTH_DAV.search(s):
-            return b"HTTP-DAV"
-    if has_by and b" (via " in low and (m := AUTH_VIA_HTTP.search(s)):
-        return m.group(1)
-    return b""
 
 
 def match_simta(s: bytes, f: Fields) -> bool | None:
