@@ -26,6 +26,13 @@ settings.register_profile("explore", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "explore"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands that cache by default (``spamhdr check``) write under the test's own
+    temporary directory, never into the user's ~/.cache."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 def _missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (required under CI=true)")
