@@ -270,6 +270,7 @@ def _rss(corpus: Path) -> None:
                     "spamhdr",
                     "check",
                     "--json",
+                    "--no-cache",  # the worst case: the databases are compiled in-process
                     "--rules",
                     str(RULES_DIR),
                     "--site",
