@@ -150,3 +150,25 @@ def test_date_removal_keeps_what_precedes_the_date() -> None:
     line = b"from a (a [192.0.2.1]) by b id 1 ; ; Sat, 3 Aug 2002 21:30:02 +0100"
     assert received._strip_date(line) == b"from a (a [192.0.2.1]) by b id 1"
     assert received._strip_date(b"from a by b") == b"from a by b"
+
+
+START_TOKENS = [b"from", b"FROM", b"From", b"(from", b"(FROM", b"fro", b"x", b"by", b"BY", b"bY"]
+START_TOKENS += [b";", b"a;", b"[192.0.2.1]", b"b ;", b"(x)"]
+STARTS = st.lists(st.sampled_from(START_TOKENS), max_size=6).map(b" ".join)
+
+
+@given(STARTS)
+def test_the_from_test_is_the_perl_pattern(line: bytes) -> None:
+    # received.py parse(): /^\(?from /i written as two prefix comparisons.
+    head = line[:6].lower()
+    expected = regex.match(rb"^\(?from ", line, regex.I) is not None
+    assert (head[:5] == b"from " or head == b"(from ") == expected
+
+
+@given(STARTS)
+def test_the_from_by_semicolon_pattern_needs_by_as_third_token(line: bytes) -> None:
+    # received.py parse() runs FROM_BY_SEMI only when " by " follows the second token.
+    space = line.find(b" ", 5)
+    if grammar.FROM_BY_SEMI.match(line):
+        assert space > 0
+        assert line[space : space + 4].lower() == b" by "

@@ -248,3 +248,21 @@ def test_the_written_out_auth_markers_are_auth_markers() -> None:
         if isinstance(node, ast.If) and (found := _substrings_tested(node.test)) is not None
     ]
     assert set(grammar.AUTH_MARKERS) in tested
+
+
+def test_the_envelope_sender_test_is_its_patterns_requirement() -> None:
+    # received_formats.match_from: (b"return-path" in low or b"envelope-" in low) first.
+    assert (b"envelope-", b"return-path") in [
+        tuple(sorted(req)) for req in _requirements(grammar.ENVFROM)
+    ]
+    tree = ast.parse(Path(formats.__file__).read_text())
+    tested = [
+        found
+        for node in ast.walk(tree)
+        if isinstance(node, ast.BoolOp)
+        and isinstance(node.op, ast.And)
+        and any(_called_pattern(value) == ("ENVFROM", False) for value in node.values)
+        for value in node.values
+        if (found := _substrings_tested(value)) is not None
+    ]
+    assert tested == [{b"envelope-", b"return-path"}]
