@@ -44,6 +44,7 @@ from spamhdr.message.received_grammar import (
     STRIP_TABLE,
     UNKNOWN_RDNS,
     WITH_LOCAL_FOR,
+    AnyMatch,
     is_private_ip,
 )
 from spamhdr.message.received_model import SKIPPED, Fields, ParseOutcome, Relay, Skipped
@@ -69,6 +70,7 @@ class ReceivedParser:
             A :class:`Relay`; :data:`SKIPPED` or another :class:`Skipped` (``return 0`` in Perl);
             ``None`` when the line could not be parsed.
         """
+        m: AnyMatch | None
         # s/\s+/ /g, then one leading and one trailing space removed: bytes.split()
         # splits at runs of exactly regex's \s bytes and drops empty ends.
         s = b" ".join(line.split())

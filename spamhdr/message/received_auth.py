@@ -21,6 +21,7 @@ from spamhdr.message.received_grammar import (
     AUTH_SENDMAIL,
     AUTH_VIA_HTTP,
     AUTH_WITH,
+    AnyMatch,
 )
 
 __all__ = ["find_auth"]
@@ -33,6 +34,7 @@ def find_auth(s: bytes, low: bytes) -> bytes:
         s: the normalised line.
         low: ``s.lower()``.
     """
+    m: AnyMatch | None
     has_by = b" by " in s
     if has_by and (m := AUTH_WITH.search(s)):
         return m.group(1)

@@ -134,6 +134,7 @@ from spamhdr.message.received_grammar import (
     YAHOO_HTTP,
     YAHOO_LOGIN,
     YAHOO_PLAIN,
+    AnyMatch,
 )
 from spamhdr.message.received_model import SKIPPED, Fields, Skipped
 
@@ -182,6 +183,8 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
     Returns:
         True ("goto enough"), a :class:`Skipped` ("return 0") or None (fall through).
     """
+    m: AnyMatch | None
+    mm: AnyMatch | None
     low = s.lower()
     if (b"return-path" in low or b"envelope-" in low) and (m := ENVFROM.search(s)):
         f.envfrom = m.group(1)

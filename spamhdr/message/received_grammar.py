@@ -14,6 +14,7 @@ example header) of each format.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import regex
@@ -171,6 +172,7 @@ __all__ = [
     "YAHOO_HTTP",
     "YAHOO_LOGIN",
     "YAHOO_PLAIN",
+    "AnyMatch",
     "is_private_ip",
 ]
 
@@ -194,7 +196,7 @@ _PRIV4 = (
     rb"|100\.(?:6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7]))"
 )
 # Constants.pm IP_PRIVATE (flags /xi)
-IP_PRIVATE = regex.compile(
+IP_PRIVATE = re.compile(
     rb"^(?:" + _PRIV4 + rb"\..*"
     rb"|(?:(?:IPv6:|(?<![a-f0-9:]))(?:"
     rb"(?:" + _Q + rb"{5}ffff:|::" + _Q + rb"{0,4}ffff:|" + _Q + rb"{1,4}:ffff:"
@@ -205,7 +207,7 @@ IP_PRIVATE = regex.compile(
     rb"|" + _Q + rb"{2}(?::0{1,4}){0,4}:0{0,3}1|" + _Q + rb"{3}(?::0{1,4}){0,3}:0{0,3}1"
     rb"|" + _Q + rb"{4}(?::0{1,4}){0,2}:0{0,3}1|" + _Q + rb"{5}(?::0{1,4}){0,1}:0{0,3}1"
     rb"|" + _Q + rb"{6}:0{0,3}1)(?![a-f0-9:])))",
-    regex.I,
+    re.I,
 )
 
 
@@ -214,12 +216,21 @@ def is_private_ip(ip: bytes) -> bool:
     return IP_PRIVATE.search(ip) is not None
 
 
-def _c(pattern: bytes, flags: int = 0) -> regex.Pattern[bytes]:
-    return regex.compile(pattern, flags)
+#: A match of either engine (the guards and QMAIL are regex patterns, the rest re).
+AnyMatch = re.Match[bytes] | regex.Match[bytes]
+
+
+def _c(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]:
+    # The standard library engine: these are our own fixed patterns (not rule text), which
+    # both engines read alike (bytes, ASCII classes and case folding, no regex-only syntax;
+    # test_received_engines.py compares them), and re's calls cost a third to a half of
+    # regex's on lines this short. None of them had a time limit under regex either; the
+    # one pattern that can backtrack badly, QMAIL, stays on regex with its time limit.
+    return re.compile(pattern, flags)
 
 
 WITH_LOCAL_FOR = _g((b"with local for",), rb"\bwith local for\b")
-FROM_BY_SEMI = _c(rb"^from (\S+) by [^\s;]+ ?;", regex.I)
+FROM_BY_SEMI = _c(rb"^from (\S+) by [^\s;]+ ?;", re.I)
 BRACKET_DOTTED = _c(rb"^\[[\d.]+\]$")
 DATE = _c(
     rb"[\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\d+ (?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)"
@@ -235,7 +246,7 @@ HELO_CMD = _g(
 BY = _c(rb" by (\S+)(?:[^-A-Za-z0-9\;\.]|$)")
 
 # -- authentication markers (first match wins) ------------------------------------------------
-AUTH_WITH = _c(rb" with ((?:ES|L|UTF8S|UTF8L)MTPS?A|ASMTP|HTTP[SU]?)(?: |;|$)", regex.I)
+AUTH_WITH = _c(rb" with ((?:ES|L|UTF8S|UTF8L)MTPS?A|ASMTP|HTTP[SU]?)(?: |;|$)", re.I)
 AUTH_GMAIL = _g(
     (b" by mx.google.com with ESMTPS id ",),
     rb" by mx\.google\.com with ESMTPS id [a-z0-9]{1,4}sm[0-9]{2,9}[a-z]{3}\.[0-9]{1,3}\.[0-9]{4}"
@@ -257,7 +268,7 @@ AUTH_POSTFIX = _g(
     (b") (Authenticated sender: ",), rb"\) \(Authenticated sender: \S+\) by \S+ \(([^\)]+)\) with "
 )
 AUTH_CGP = _g((b"CommuniGate Pro ",), rb"CommuniGate Pro (HTTP|SMTP|XIMSS|IMAP)")
-AUTH_VIA_HTTP = _c(rb" \(via (HTTP.?)\)(?: |;|$)", regex.I)
+AUTH_VIA_HTTP = _c(rb" \(via (HTTP.?)\)(?: |;|$)", re.I)
 AUTH_DAV = _c(rb" with Microsoft Exchange Server HTTP-DAV\b")
 #: Lower-cased literals one of which every match of AUTH_GMAIL ... AUTH_DAV (the markers
 #: between AUTH_WITH and AUTH_VIA_HTTP) contains, case-folded (test_received_shapes.py).
@@ -271,7 +282,7 @@ AUTH_MARKERS: Final = (
 )
 
 # -- the "from ..." formats --------------------------------------------------------------------
-ENVFROM = _c(rb"(?:return-path:? |envelope-(?:sender|from)[ =])(\S+)\b", regex.I)
+ENVFROM = _c(rb"(?:return-path:? |envelope-(?:sender|from)[ =])(\S+)\b", re.I)
 SQUIRREL = _g((b" authenticated user ",), rb" \((?:SquirrelMail|NaSMail) authenticated user ")
 SQUIRREL_IP = _c(rb"(" + IP + rb")\b(?![.-]).{10,80}by (\S+) with HTTP")
 AOL = _g((b"aol.com",), rb"aol\.com")
@@ -337,7 +348,8 @@ AOL_SMTPD = _g(
     (b" via smtpd (for ",),
     rb"^(\S+) \(\[(" + IP + rb")\]\) by (\S+) via smtpd \(for \S+\) with SMTP\(",
 )
-QMAIL = _c(
+# Nested repeats ("( \(.+\))*", "(.* )?"): searched under the regex time limit.
+QMAIL = regex.compile(
     rb"^\S+( \((?:HELO|EHLO) \S*\))? \((\S+\@)?\[?" + IP + rb"\]?\)( \(envelope-sender <\S+>\))? "
     rb"by \S+( \(.+\))* with (.* )?(SMTP|QMQP)(?! id )"
 )
@@ -467,10 +479,10 @@ NAVGW = _c(rb"^(\S*) \[(" + IP + rb")\]\) by (\S+) \(NAVGW .*?\) with ")
 SENDMAIL_T = _c(rb"^\S+\@localhost\) by \S+ ")
 JQUEUEMAIL = _c(rb"^[^\s\@]+\@[^)]+\) by \S+\(jqueuemail\) id [^\s;]+")
 FALLBACK_IP = _c(rb"\[(" + IP + rb")\]")
-UNKNOWN_RDNS = _c(rb"^unknown$", regex.I)
-IPV6_PREFIX = _c(rb"^ipv6:", regex.I)
-SCOPE = _c(rb"%[A-Z0-9._~-]*\Z", regex.I | regex.S)
-MAPPED_V4 = _c(rb"^0*:0*:(?:0*:)*ffff:(\d+\.\d+\.\d+\.\d+)$", regex.I)
+UNKNOWN_RDNS = _c(rb"^unknown$", re.I)
+IPV6_PREFIX = _c(rb"^ipv6:", re.I)
+SCOPE = _c(rb"%[A-Z0-9._~-]*\Z", re.I | re.S)
+MAPPED_V4 = _c(rb"^0*:0*:(?:0*:)*ffff:(\d+\.\d+\.\d+\.\d+)$", re.I)
 STRIP_CHARS = _c(rb"[\s\x00#\[\]\(\)<>|]")
 #: Every byte STRIP_CHARS matches becomes "!" (a translation table computed from it).
 STRIP_TABLE: Final = bytes(

@@ -17,6 +17,7 @@ pattern when the test fails changes nothing:
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def test_line_shape_is_what_the_flag_definitions_say(line: bytes) -> None:
 def _pattern_source(name: str) -> bytes:
     value = getattr(grammar, name)
     pattern = value.pattern if isinstance(value, Guarded) else value
-    assert isinstance(pattern, regex.Pattern)
+    assert isinstance(pattern, regex.Pattern | re.Pattern)
     source = pattern.pattern
     assert isinstance(source, bytes)
     return source
@@ -184,7 +185,7 @@ def test_every_inline_substring_test_is_the_guard_of_its_pattern() -> None:
     assert checked >= 15
 
 
-def _requirements(pattern: regex.Pattern[bytes]) -> list[tuple[bytes, ...]]:
+def _requirements(pattern: regex.Pattern[bytes] | re.Pattern[bytes]) -> list[tuple[bytes, ...]]:
     prefilter = required_literals(pattern)
     assert prefilter is not None
     return [tuple(lit.lower() for lit in req.exact) + req.folded for req in prefilter.requirements]
