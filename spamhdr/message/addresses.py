@@ -73,6 +73,10 @@ def _cut_address(addr: bytes) -> bytes:
 
 
 def _clean_phrase(phrase: bytes) -> bytes | None:
+    if b'"' not in phrase:  # one unquoted part, or none at all when phrase is empty
+        if not phrase:
+            return None
+        return _COMMENT.sub(b"", phrase) if b"(" in phrase else phrase
     parts: list[bytes] = []
     found = False
     for m in _PHRASE_PART.finditer(phrase):
@@ -115,13 +119,12 @@ def _parse_internal(value: bytes) -> list[ParsedAddress]:
             address = None
         if phrase is not None:
             cleaned = _clean_phrase(phrase)
-            host = _HOST_OF_PHRASE.match(cleaned) if cleaned is not None else None
             if (
                 address is None
                 and cleaned is not None
                 and _MAIL_EXACT.match(cleaned)
                 and _valid_parsed_address(cleaned)
-                and host is not None
+                and (host := _HOST_OF_PHRASE.match(cleaned)) is not None
                 and is_fqdn_valid(idn_to_ascii(host.group(1)))
             ):
                 address, phrase = cleaned, None

@@ -21,6 +21,7 @@ The quirks reproduced (each from ``Message.pm new``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import regex
@@ -42,9 +43,12 @@ _MBX_SEPARATOR = regex.compile(
     rb"^(?:[\s\d]\d-[a-zA-Z]{3}-\d{4}\s\d{2}:\d{2}:\d{2}.*),(?:\d+);(?:[\da-f]{12})-(?:\w{8})\r?$"
 )
 # The common case, a well-formed field ("Subject: Your order\n\tis ready\n"): the name,
-# blanks, ':', the value through its last continuation line. \G: each match starts where
-# the previous one ended. Linear (possessive), on at most the header section.
-_PLAIN_FIELD = regex.compile(rb"\G([\x21-\x39\x3b-\x7e]+)([ \t]*):([^\n]*+\n(?:[ \t][^\n]*+\n)*+)")
+# blanks, ':', the value through its last continuation line. Tried only at line starts
+# and possessive throughout, so linear in the header section: a fixed internal pattern,
+# hence the standard library's engine (twice as fast as ``regex`` here, no timeout needed).
+_PLAIN_FIELD = re.compile(
+    rb"^([\x21-\x39\x3b-\x7e]++)([ \t]*+):([^\n]*+\n(?:[ \t][^\n]*+\n)*+)", re.M
+)
 # A line break not followed by a continuation line: where one field ends.
 _FIELD_BREAK = regex.compile(rb"\n(?![ \t])")
 
@@ -131,14 +135,16 @@ def _parse_plain(text: bytes) -> _Loop | None:
     """:func:`_parse_lines` for the common case: ``text`` (LF line ends) is well-formed
     fields — each a ``name:`` line, no name starting with ``--``, none cut to its maximum
     length — then the empty line, so there is nothing to record. Else None."""
-    if not text.endswith(b"\n") or text.startswith(b"--") or b"\n--" in text:
+    if text == b"\n":
+        return _NO_FIELDS, 1, False, False, _NO_DEFECTS
+    if not text.endswith(b"\n\n") or text.startswith(b"--") or b"\n--" in text:
         return None
     found = _PLAIN_FIELD.findall(text)
     if not found:
-        return (_NO_FIELDS, 1, False, False, _NO_DEFECTS) if text == b"\n" else None
+        return None
     names, blanks, values = zip(*found, strict=True)
-    # \G makes the matches adjacent from offset 0: their lengths tell whether they tile
-    # everything before the final LF (which is then the empty line).
+    # No match can hold an empty line, so all lie before the final one (the empty line
+    # that ends the section): they tile that part exactly when their lengths add up to it.
     consumed = sum(map(len, names)) + sum(map(len, blanks)) + sum(map(len, values))
     if consumed + len(found) != len(text) - 1:
         return None

@@ -63,6 +63,7 @@ _MESSAGEID_SOURCES = (
     b"message-id",
 )
 _METADATA_NAMES = (b"x-senderdomain", b"x-authordomain")
+_RCVD_RANGES = frozenset((b"ALL-TRUSTED", b"ALL-INTERNAL", b"ALL-UNTRUSTED", b"ALL-EXTERNAL"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +293,10 @@ class SAMessage:
         if req.name == b"ALL":
             # ALL and ALL:raw skip every other modifier (_PSEUDO_EXACT): joined directly.
             joined = self._all_raw_text() if req.raw else self._all_joined()
+        elif req.name in _RCVD_RANGES and not req.raw:
+            # So do the ALL-* ranges: the joined lines are a slice of the joined ALL.
+            low, high = self._rcvd_span(*self._range_of(req.name))
+            joined = (self._all_joined() or b"")[low:high] or None
         else:
             joined = join_values(self.get_list(spec))
         self._joined[spec] = joined
@@ -502,7 +507,8 @@ class SAMessage:
     def _rcvd_range(self, start: int | None, end: int | None, raw: bool) -> list[bytes]:
         """``get_all_hdrs_in_rcvd_index_range(start, end, 1, 1, raw)``."""
         if not raw and (start is None) != (end is None):
-            return self._rcvd_lines(start, end)
+            low, high = self._rcvd_span(start, end)
+            return _LINES.findall(self._all_joined() or b"", low, high)
         headers = self._pristine_fields() if raw else _LINES.findall(self._all_joined() or b"")
         current = -1
         out: list[bytes] = []
@@ -516,34 +522,38 @@ class SAMessage:
                 break
         return out
 
-    def _rcvd_lines(self, start: int | None, end: int | None) -> list[bytes]:
-        """:meth:`_rcvd_range` of the ``ALL`` lines with one bound: the lines from the
-        ``start``-th Received line (0-based) on, or up to and including the ``end``-th
-        (all of them when there are fewer Received lines)."""
+    def _rcvd_span(self, start: int | None, end: int | None) -> tuple[int, int]:
+        """Where :meth:`_rcvd_range` of the ``ALL`` lines with one bound lies in the
+        joined ``ALL`` text: from the ``start``-th Received line (0-based) on, or up to
+        and including the ``end``-th (all of it when there are fewer Received lines)."""
         text = self._all_joined() or b""
         if self._received_marks is None:
             # /^Received:/i on each ALL line = at the start of text or after an LF.
             self._received_marks = [m.start() for m in _RECEIVED_LINE_START.finditer(text)]
         marks = self._received_marks
         if start is not None:
-            return _LINES.findall(text, marks[start]) if start < len(marks) else []
+            return (marks[start], len(text)) if start < len(marks) else (0, 0)
         assert end is not None
         if end >= len(marks):
-            return _LINES.findall(text)
-        line_end = text.find(b"\n", marks[end]) + 1 or len(text)
-        return _LINES.findall(text, 0, line_end)
+            return 0, len(text)
+        return 0, text.find(b"\n", marks[end]) + 1 or len(text)
 
-    def _all_trusted(self, req: _Request) -> tuple[list[bytes], bool]:
-        return self._rcvd_range(None, self.trust_path.last_trusted_relay_index + 1, req.raw), True
+    def _range_of(self, name: bytes) -> tuple[int | None, int | None]:
+        """The Received index bounds of an ``ALL-*`` pseudo-header (PMS ``_get``)."""
+        path = self.trust_path
+        trusted = path.last_trusted_relay_index + 1
+        internal = path.last_internal_relay_index + 1
+        if name == b"ALL-TRUSTED":
+            return None, trusted
+        if name == b"ALL-INTERNAL":
+            return None, internal
+        if name == b"ALL-UNTRUSTED":
+            return trusted, None
+        return internal, None  # ALL-EXTERNAL
 
-    def _all_internal(self, req: _Request) -> tuple[list[bytes], bool]:
-        return self._rcvd_range(None, self.trust_path.last_internal_relay_index + 1, req.raw), True
-
-    def _all_untrusted(self, req: _Request) -> tuple[list[bytes], bool]:
-        return self._rcvd_range(self.trust_path.last_trusted_relay_index + 1, None, req.raw), True
-
-    def _all_external(self, req: _Request) -> tuple[list[bytes], bool]:
-        return self._rcvd_range(self.trust_path.last_internal_relay_index + 1, None, req.raw), True
+    def _all_range(self, req: _Request) -> tuple[list[bytes], bool]:
+        start, end = self._range_of(req.name)
+        return self._rcvd_range(start, end, req.raw), True
 
     def _envelope_from_pseudo(self, req: _Request) -> tuple[list[bytes], bool]:
         envf = self.envelope_from()
@@ -636,10 +646,10 @@ _Handler = Callable[[SAMessage, _Request], tuple[list[bytes], bool]]
 # says whether _get returns at once (ALL and ALL-* skip :first/:last/:addr/...).
 _PSEUDO_EXACT: dict[bytes, _Handler] = {
     b"ALL": SAMessage._all,
-    b"ALL-TRUSTED": SAMessage._all_trusted,
-    b"ALL-INTERNAL": SAMessage._all_internal,
-    b"ALL-UNTRUSTED": SAMessage._all_untrusted,
-    b"ALL-EXTERNAL": SAMessage._all_external,
+    b"ALL-TRUSTED": SAMessage._all_range,
+    b"ALL-INTERNAL": SAMessage._all_range,
+    b"ALL-UNTRUSTED": SAMessage._all_range,
+    b"ALL-EXTERNAL": SAMessage._all_range,
     b"MESSAGEID": SAMessage._messageid,
 }
 # Case-insensitive pseudo-headers (looked up by the lower-cased name).

@@ -6,7 +6,7 @@ transcriptions of SpamAssassin they stand for.
   returns) joined as ``Check.pm do_head_tests`` joins it.
 * ``get("ALL")`` joins the lines once; ``get_list("ALL")`` keeps them.
 * ``ALL-TRUSTED``/``ALL-UNTRUSTED``/``ALL-INTERNAL``/``ALL-EXTERNAL`` find the Received
-  lines by position; the reference is the line-by-line loop of
+  lines by position (``get`` slices the joined ``ALL``); the reference is the line-by-line loop of
   ``get_all_hdrs_in_rcvd_index_range`` written out below.
 
 Random header blocks: folds, leading continuation lines, junk lines, CRLF, missing empty
@@ -60,7 +60,9 @@ def test_all_shortcuts_equal_the_reference(lines: list[bytes], eol: bytes, end: 
         ("ALL-UNTRUSTED", trusted, None),
         ("ALL-EXTERNAL", internal, None),
     ):
-        assert list(message.get_list(spec)) == _reference_range(all_lines, start, stop), spec
+        expected = _reference_range(all_lines, start, stop)
+        assert list(message.get_list(spec)) == expected, spec
+        assert message.get(spec) == join_values(tuple(expected)), spec
     for bound in range(5):  # every bound, not only those the trust path gives
         assert message._rcvd_range(bound, None, False) == _reference_range(all_lines, bound, None)
         assert message._rcvd_range(None, bound, False) == _reference_range(all_lines, None, bound)
