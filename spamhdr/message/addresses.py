@@ -14,6 +14,7 @@ a boolean, so it never fires.) The XS fallback is in :mod:`spamhdr.message.addre
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import regex
@@ -58,6 +59,11 @@ _PHRASE_PART = regex.compile(rb'(?:"(|(?:[^"\\]++|\\.)*+)"|([^"]++))', regex.I |
 _SINGLE_BACKSLASH = regex.compile(rb"\\(?!\\)")
 _ADDR_CUT = regex.compile(rb"^(([^\@]*)\@([^\@]*)).*")
 _HOST_OF_PHRASE = regex.compile(rb"^[^\@]*\@([^\@]*)")
+# The commonest value, one plain address with or without angle brackets: ASCII letters,
+# digits and ._+=- around one '@' (a fixed linear pattern: the standard library's engine).
+_SIMPLE_ADDRESS = re.compile(
+    rb"<([A-Za-z0-9._+=-]+@[A-Za-z0-9.-]+)>|([A-Za-z0-9._+=-]+@[A-Za-z0-9.-]+)"
+)
 
 
 def _valid_parsed_address(addr: bytes | None) -> bool:
@@ -172,8 +178,19 @@ def _parse_memo(value: bytes) -> tuple[ParsedAddress, ...]:
 
 
 def _parse_header_addresses(value: bytes) -> tuple[ParsedAddress, ...]:
-    if not value.strip(b" \t\n\r\f\v"):
+    stripped = value.strip()
+    if not stripped:
         return ()
+    simple = _SIMPLE_ADDRESS.fullmatch(stripped)
+    if simple is not None:
+        # "a@b" or "<a@b>", nothing else: $header_address_re takes it whole (as the bare
+        # mail address or as the part in angles), the checks all pass and one address is
+        # one more than its zero commas, so the XS parser is not consulted.
+        return (ParsedAddress(None, simple.group(1) or simple.group(2)),)
+    return _parse_general(value)
+
+
+def _parse_general(value: bytes) -> tuple[ParsedAddress, ...]:
     results = _parse_internal(value)
     if not results or len(results) < value.count(b",") + 1:
         from spamhdr.message.addresses_xs import parse_addresses_xs

@@ -63,6 +63,8 @@ _MESSAGEID_SOURCES = (
     b"message-id",
 )
 _METADATA_NAMES = (b"x-senderdomain", b"x-authordomain")
+_COLON_SPACE = b": "
+_NEWLINE = b"\n"
 _RCVD_RANGES = frozenset((b"ALL-TRUSTED", b"ALL-INTERNAL", b"ALL-UNTRUSTED", b"ALL-EXTERNAL"))
 
 
@@ -135,6 +137,33 @@ def spec_field_names(spec: str) -> frozenset[bytes] | None:
     if req.raw or req.addr or req.name_mod:
         return frozenset((lc_name.strip(_WHITESPACE),))  # _raw_header trims the name
     return frozenset((lc_name,))
+
+
+#: Kinds of spec ``SAMessage.get`` answers without the general ``_compute`` layers (all
+#: on ordinary headers: not a pseudo-header, not a metadata name, no :first/:last and no
+#: host/ip switch): :raw alone, and :addr / :name (with or without :raw).
+_RAW_ONLY = 1
+_ADDRESSES = 2
+_GENERAL = 3
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordinary_kind(spec: str) -> tuple[int, _Request]:
+    """Which of the kinds above ``spec`` is, and its split request."""
+    req = _split_request(spec.encode("utf-8", "surrogateescape"))
+    if (
+        req.first
+        or req.last
+        or req.host
+        or req.ip
+        or req.name in _PSEUDO_EXACT
+        or req.name.lower() in _PSEUDO_ANY_CASE
+        or req.name.lower() in _METADATA_NAMES
+    ):
+        return _GENERAL, req
+    if req.addr or req.name_mod:
+        return _ADDRESSES, req
+    return (_RAW_ONLY if req.raw else _GENERAL), req
 
 
 @functools.lru_cache(maxsize=4096)
@@ -283,14 +312,22 @@ class SAMessage:
             if not where:
                 return None
             if len(where) == 1:
-                return self._decoded_at(where[0]) + b"\n"
+                value = self._decoded[where[0]]
+                return (value if value is not None else self._decoded_at(where[0])) + b"\n"
             return b"".join([self._decoded_at(i) + b"\n" for i in where])
         try:
             return self._joined[spec]
         except KeyError:
             pass
-        req = _split_request(spec.encode("utf-8", "surrogateescape"))
-        if req.name == b"ALL":
+        kind, req = _ordinary_kind(spec)
+        if kind == _RAW_ONLY:
+            # _compute → _ordinary → _raw_header, nothing else applies.
+            joined = join_values(tuple(self._raw_header(req.name)))
+        elif kind == _ADDRESSES:
+            # _compute → _ordinary → _raw_header → _addresses.
+            found = self._raw_header(req.name)
+            joined = join_values(tuple(self._addresses(found, req))) if found else None
+        elif req.name == b"ALL":
             # ALL and ALL:raw skip every other modifier (_PSEUDO_EXACT): joined directly.
             joined = self._all_raw_text() if req.raw else self._all_joined()
         elif req.name in _RCVD_RANGES and not req.raw:
@@ -366,8 +403,24 @@ class SAMessage:
     def _all_joined(self) -> bytes | None:
         """``get("ALL")``: the ``ALL`` lines joined (each ends with a newline)."""
         if self._all_text is None:
-            self._all_text = b"".join(self._all_headers())
+            decoded = self._decoded_all()
+            if self._all_cache is None and self._all_fits(decoded):
+                # The lines are "name: value\n" for every field: join the pieces at once.
+                count = len(decoded)
+                pieces: list[bytes] = [_COLON_SPACE] * (4 * count)
+                pieces[0::4] = [f.name for f in self._fields]
+                pieces[2::4] = decoded
+                pieces[3::4] = [_NEWLINE] * count
+                self._all_text = b"".join(pieces)
+            else:
+                self._all_text = b"".join(self._all_headers())
         return self._all_text or None
+
+    def _all_fits(self, decoded: list[bytes]) -> bool:
+        """Whether ``ALL`` keeps every field: each adds len(name) + len(value + "\n") + 2
+        bytes to the count ``get_all_headers`` caps at 64 KiB."""
+        total = sum(map(len, self._lc_names)) + sum(map(len, decoded)) + 3 * len(decoded)
+        return total <= MAX_HEADER_LENGTH
 
     def _all_raw_text(self) -> bytes | None:
         """``get("ALL:raw")``: the pristine fields joined (:meth:`_pristine_fields`).
@@ -388,10 +441,7 @@ class SAMessage:
     def _compute_all_headers(self) -> list[bytes]:
         decoded = self._decoded_all()
         fields = self._fields
-        # Each field adds len(name) + len(value + "\n") + 2 bytes: when the sum stays within
-        # the cap, no field is cut and the lines are simply the fields in order.
-        total = sum(map(len, self._lc_names)) + sum(map(len, decoded)) + 3 * len(decoded)
-        if total <= MAX_HEADER_LENGTH:
+        if self._all_fits(decoded):  # no field is cut: the lines are the fields in order
             return [f.name + b": " + v + b"\n" for f, v in zip(fields, decoded, strict=True)]
         positions: dict[bytes, list[int]] = {}
         for i, lc_name in enumerate(self._lc_names):
@@ -563,7 +613,14 @@ class SAMessage:
         return self._get_header(b"to", req.raw) + self._get_header(b"cc", req.raw), False
 
     def _messageid(self, req: _Request) -> tuple[list[bytes], bool]:
-        out = [v for name in _MESSAGEID_SOURCES for v in self._get_header(name, req.raw) if v]
+        index = self._index
+        out = [
+            v
+            for name in _MESSAGEID_SOURCES
+            if name in index
+            for v in self._get_header(name, req.raw)
+            if v
+        ]
         return out, False
 
     def envelope_from(self) -> bytes | None:
