@@ -59,10 +59,15 @@ _PHRASE_PART = regex.compile(rb'(?:"(|(?:[^"\\]++|\\.)*+)"|([^"]++))', regex.I |
 _SINGLE_BACKSLASH = regex.compile(rb"\\(?!\\)")
 _ADDR_CUT = regex.compile(rb"^(([^\@]*)\@([^\@]*)).*")
 _HOST_OF_PHRASE = regex.compile(rb"^[^\@]*\@([^\@]*)")
-# The commonest value, one plain address with or without angle brackets: ASCII letters,
-# digits and ._+=- around one '@' (a fixed linear pattern: the standard library's engine).
-_SIMPLE_ADDRESS = re.compile(
-    rb"<([A-Za-z0-9._+=-]+@[A-Za-z0-9.-]+)>|([A-Za-z0-9._+=-]+@[A-Za-z0-9.-]+)"
+# The commonest values, one plain address with or without angle brackets, or a display
+# name then the address in angles: ASCII letters, digits and ._+=- around one '@'; the
+# name quoted without backslash, comma or line break, or unquoted without the bytes that
+# mean something to the relaxed parser. Fixed, linear: the standard library's engine.
+_PLAIN_ADDRESS = rb"[A-Za-z0-9._+=-]+@[A-Za-z0-9.-]+"
+_SIMPLE_ADDRESS = re.compile(rb"<(" + _PLAIN_ADDRESS + rb")>|(" + _PLAIN_ADDRESS + rb")")
+_NAMED_ADDRESS = re.compile(
+    rb'(?:"([^"\\,\r\n]+)"|([^\x00-\x20"\\,;<>()@:\[\]\x7f][^\x00-\x1f"\\,;<>()@:\[\]\x7f]*))'
+    rb"( *)<(" + _PLAIN_ADDRESS + rb")>"
 )
 
 
@@ -187,6 +192,14 @@ def _parse_header_addresses(value: bytes) -> tuple[ParsedAddress, ...]:
         # mail address or as the part in angles), the checks all pass and one address is
         # one more than its zero commas, so the XS parser is not consulted.
         return (ParsedAddress(None, simple.group(1) or simple.group(2)),)
+    named = _NAMED_ADDRESS.fullmatch(stripped)
+    if named is not None:
+        # 'Name <a@b>' / '"Name" <a@b>': the phrase is everything before '<' (blanks
+        # included), without the quotes; no comment, group or backslash to clean, no
+        # comma; the phrase is dropped only when it equals the address.
+        address = named.group(4)
+        phrase = (named.group(1) or named.group(2)) + named.group(3)
+        return (ParsedAddress(phrase if phrase != address else None, address),)
     return _parse_general(value)
 
 

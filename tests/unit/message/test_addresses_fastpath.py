@@ -1,7 +1,9 @@
-"""``parse_header_addresses``' shortcut for one plain address equals the general parser.
+"""``parse_header_addresses``' shortcuts for one plain address equal the general parser.
 
-A value that is, apart from surrounding white space, ``a@b`` or ``<a@b>`` with ASCII
-letters, digits and ``._+=-`` is answered without ``$header_address_re``; the general path
+A value that is, apart from surrounding white space, ``a@b``, ``<a@b>``, ``Name <a@b>``
+or ``"Name" <a@b>`` (address of ASCII letters, digits and ``._+=-``; a name without the
+bytes the relaxed parser treats specially) is answered without ``$header_address_re``;
+the general path
 (``_parse_general``: the relaxed parser and the Email::Address::XS fallback, compared with
 SpamAssassin by the differential test) must give the same result for every such value, and
 values just outside the shortcut (quotes, a second '@', unbalanced brackets, a comma,
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spamhdr.message.addresses import (
+    _NAMED_ADDRESS,
     _SIMPLE_ADDRESS,
     ParsedAddress,
     _parse_general,
@@ -36,7 +39,7 @@ def test_shortcut_equals_the_general_parser(
     assert _parse_general(value) == (ParsedAddress(None, address),)
 
 
-def test_values_outside_the_shortcut_take_the_general_path() -> None:
+def test_values_outside_the_shortcuts_take_the_general_path() -> None:
     for value in (
         b' "a"@b.example',
         b" a@b@c.example",
@@ -44,8 +47,27 @@ def test_values_outside_the_shortcut_take_the_general_path() -> None:
         b" a@b.example>",
         b" a@b.example, c@d.example",
         b" @b.example",
-        b" Name <a@b.example>",
         b" a@b.example (comment)",
+        b' "Doe, Jane" <a@b.example>',
+        b" Name (c) <a@b.example>",
+        b" group: <a@b.example>",
+        b' "back\\slash" <a@b.example>',
+        b" Name <a@b.example>, c@d.example",
     ):
         assert _SIMPLE_ADDRESS.fullmatch(value.strip()) is None, value
+        assert _NAMED_ADDRESS.fullmatch(value.strip()) is None, value
         assert _parse_header_addresses(value) == _parse_general(value), value
+
+
+_NAME = st.text(alphabet="aZ0 .'-!#é", min_size=1, max_size=10)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_NAME, st.booleans(), st.sampled_from(["", " ", "  "]), _LOCAL, _DOMAIN, _SPACE, _SPACE)
+def test_named_shortcut_equals_the_general_parser(
+    name: str, quoted: bool, gap: str, local: str, domain: str, before: str, after: str
+) -> None:
+    shown = f'"{name}"' if quoted else name
+    value = f"{before}{shown}{gap}<{local}@{domain}>{after}".encode()
+    if _NAMED_ADDRESS.fullmatch(value.strip()) is not None:
+        assert _parse_header_addresses(value) == _parse_general(value)
