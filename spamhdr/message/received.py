@@ -26,7 +26,12 @@ from typing import Final
 import regex
 
 from spamhdr.message.received_auth import find_auth
-from spamhdr.message.received_formats import match_from, match_paren_from, match_simta
+from spamhdr.message.received_formats import (
+    BoundedSearch,
+    match_from,
+    match_paren_from,
+    match_simta,
+)
 from spamhdr.message.received_grammar import (
     BRACKET_DOTTED,
     BY,
@@ -90,7 +95,7 @@ class ReceivedParser:
             m = FROM_BY_SEMI.match(s)
             if m and not BRACKET_DOTTED.match(m.group(1)):
                 return SKIPPED
-        s = _strip_date(s)
+        s = _strip_date(s, self._search)
         s = s.replace(b")by ", b") by ", 1)
         f = Fields()
         if m := ID.search(s):
@@ -101,7 +106,7 @@ class ReceivedParser:
             f.helo = m.group(1)
         if m := BY.search(s):
             f.by = m.group(1)
-        f.auth = find_auth(s, s.lower())
+        f.auth = find_auth(s, s.lower(), self._search)
         outcome: bool | Skipped | None
         if s.startswith(b"from "):
             outcome = match_from(s[5:], f, self._search)
@@ -130,7 +135,7 @@ class ReceivedParser:
             return None
 
 
-def _strip_date(s: bytes) -> bytes:
+def _strip_date(s: bytes, bounded: BoundedSearch) -> bytes:
     r"""``s/[\s;]+(?:day, )?\d+ mon \d+ \d+:\d+(?::\d+)? \S+$//`` searched from near the end.
 
     The date part after the ``[\s;]+`` run holds at most five spaces and ``s`` has no other
@@ -157,8 +162,8 @@ def _strip_date(s: bytes) -> bytes:
             break
     while start > 0 and s[start - 1] in _SPACE_SEMI:
         start -= 1
-    m = DATE.search(s, start)
-    return s if m is None else s[: m.start()] + s[m.end() :]
+    m = bounded(DATE, s[start:])  # no look-behind or anchor at its start: same match
+    return s if m is None else s[: start + m.start()] + s[start + m.end() :]
 
 
 def _finish(f: Fields) -> Relay:

@@ -302,7 +302,7 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
     if paren_2nd and (m := ATTBI_1.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if paren_2nd and (m := ATTBI_2.match(s)):
+    if paren_2nd and (m := bounded(ATTBI_2, s)):  # ^: search = match
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if paren_2nd and (m := IDENT_AT_BRACKET.match(s)):

@@ -232,7 +232,9 @@ def _c(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]:
 WITH_LOCAL_FOR = _g((b"with local for",), rb"\bwith local for\b")
 FROM_BY_SEMI = _c(rb"^from (\S+) by [^\s;]+ ?;", re.I)
 BRACKET_DOTTED = _c(rb"^\[[\d.]+\]$")
-DATE = _c(
+# DATE and ATTBI_2: quadratic or worse on long runs of their own fragments ("; ; ; ...",
+# "(a.b[1.2.3.4][1.2.3.4]..."): searched under the regex time limit.
+DATE = regex.compile(
     rb"[\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\d+ (?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)"
     rb"|Sep|Oct|Nov|Dec) \d+ \d+:\d+(?::\d+)? \S+$"
 )
@@ -257,13 +259,19 @@ AUTH_COURIER = _g(
     (b" (AUTH: ",),
     rb"^from .*?(?:\]\)|\)\]) \(AUTH: (LOGIN|PLAIN|DIGEST-MD5|CRAM-MD5) \S+(?:, .*?)?\) by ",
 )
-AUTH_SENDMAIL = _c(rb"^from .*?(?:\](?: \([^)]*\))?\)|\)\]) .*?\(.*?authenticated.*?\).*? by")
+# AUTH_SENDMAIL, AUTH_CP (and AUTH_COURIER): lazy repeats in a row, searched under the regex
+# time limit.
+AUTH_SENDMAIL = regex.compile(
+    rb"^from .*?(?:\](?: \([^)]*\))?\)|\)\]) .*?\(.*?authenticated.*?\).*? by"
+)
 AUTH_GMX = _g(
     (b"mail.gmx.",),
     rb"from \S* \((?:HELO|EHLO) (\S*)\) \[(" + IP + rb")\] by (mail\.gmx\.(?:net|com)) \([^\)]+\) "
     rb"with ((?:ESMTP|SMTP))",
 )
-AUTH_CP = _c(rb"\) by .+ \(\d{1,2}\.\d\.\d{3}(?:\.\d{1,3})?\) \(authenticated as .+\) id ")
+AUTH_CP = regex.compile(
+    rb"\) by .+ \(\d{1,2}\.\d\.\d{3}(?:\.\d{1,3})?\) \(authenticated as .+\) id "
+)
 AUTH_POSTFIX = _g(
     (b") (Authenticated sender: ",), rb"\) \(Authenticated sender: \S+\) by \S+ \(([^\)]+)\) with "
 )
@@ -330,7 +338,7 @@ AT_PREFIX = _g((b"@",), rb"^([^\@]*)\@")
 EXCHANGE_IMS = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\) by (\S+) with \S+ \(")
 HELO_EQ_FMT = _g((b"] helo=",), rb"^(\S+) \(\[(" + IP + rb")\] helo=(\S+)\) by (\S+) with ")
 ATTBI_1 = _g((b" (<unknown",), rb"^(\S+) \(<unknown\S*>\[(" + IP + rb")\]\) by (\S+) ")
-ATTBI_2 = _c(rb"^(\S+) \((\S+\.\S+)\[(" + IP + rb")\]\) by (\S+) ")
+ATTBI_2 = regex.compile(rb"^(\S+) \((\S+\.\S+)\[(" + IP + rb")\]\) by (\S+) ")
 IDENT_AT_BRACKET = _c(rb"^(\S+) \((\S*)\@\[(" + IP + rb")\].*\) by (\S+) \(")
 HOTMAIL = _g((b".hotmail.msn.com",), rb"by (\S+\.hotmail\.msn\.com) ")
 LEADING_IP = _c(rb"^(" + IP + rb") ")

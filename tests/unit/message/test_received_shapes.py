@@ -95,7 +95,15 @@ def _called_pattern(node: ast.AST) -> tuple[str, bool] | None:
     func = node.func
     if isinstance(func, ast.Name) and func.id == "bounded":
         first = node.args[0]
-        return (first.id, False) if isinstance(first, ast.Name) else None
+        if isinstance(first, ast.Name):
+            return first.id, False
+        if (
+            isinstance(first, ast.Attribute)
+            and first.attr == "pattern"
+            and isinstance(first.value, ast.Name)
+        ):
+            return first.value.id, True
+        return None
     if isinstance(func, ast.Attribute) and func.attr in ("match", "search"):
         target = func.value
         if isinstance(target, ast.Name):
