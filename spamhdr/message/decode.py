@@ -69,8 +69,15 @@ def decode_header_value(raw: bytes, lc_name: bytes) -> bytes:
     # touches the stripped ends (``bytes.strip`` removes exactly regex's ``\s`` bytes);
     # pure ASCII needs no charset step, and without ``=?`` there is no RFC 2047 word.
     value = raw.strip()
-    if b"\n" not in value and b"=?" not in value and value.isascii():
-        return value
+    if b"=?" not in value and value.isascii():
+        if b"\n" not in value:
+            return value
+        # Folded: unfolding the stripped value gives unfold_value's result (the folds
+        # inside are the same, those at the ends are stripped either way; no LF-blank run
+        # can end the stripped value). With no LF left, _decode_header changes nothing.
+        value = _FOLD.sub(b" ", value)
+        if b"\n" not in value:
+            return value
     if len(raw) <= _MEMO_RAW_BYTES:
         return _decode_memo(raw, lc_name)
     return decode_mime_words(unfold_value(raw), lc_name)
