@@ -487,9 +487,8 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
     if m := SYNTHETIC.match(s):
         f.ip, f.by = m.group(1), b""
         return True
-    for pat in IGNORE:
-        if pat.search(s):
-            return SKIPPED
+    if bounded(IGNORE, s):
+        return SKIPPED
     if QMAIL_SCANNER.match(s):
         env = f.envfrom
         if env is not None:
@@ -497,9 +496,8 @@ def match_from(s: bytes, f: Fields, bounded: BoundedSearch) -> bool | Skipped | 
             env = ENVFROM_TRAIL.sub(b"", env)
             env = env.translate(STRIP_TABLE)
         return Skipped(qmail_scanner_envfrom=env)
-    for pat in IGNORE_2:
-        if pat.search(s):
-            return SKIPPED
+    if bounded(IGNORE_2, s):
+        return SKIPPED
     if not f.helo and (m := GUESS_HELO.match(s)):
         f.helo = m.group(1)
     return None

@@ -442,41 +442,48 @@ SHAPE_FLAGS: Final = (
 )
 
 # -- handovers to ignore (return 0) ------------------------------------------------------------
-IGNORE: Final = tuple(
-    _c(p)
-    for p in (
-        rb"^\S+ \([^\s\@]+\@" + LOCALHOST + rb"\) by \S+ \(",
-        rb"^\S+ \S+ by \S+ with local-e?smtp ",
-        rb"^127\.0\.0\.1 \(AVG SMTP \S+ \[\S+\]\)",
-        rb"^\S+\@\S+ by \S+ by uid \S+ ",
-        rb"^\S+\@\S+ by \S+ ",
-        rb"^Unknown/Local \(",
-        rb"^" + LOCALHOST + rb" \((?:\S+\@)?" + LOCALHOST + rb"[\)\[]",
-        rb"^\S+ \((?:\S+\@)?" + LOCALHOST + rb"\) ",
-        rb"^\S+ \(\S+\@\S+ \[" + LOCALHOST + rb"\]\) ",
-        rb"^\(AUTH: \S+\) by \S+ with ",
-        rb"^localhost \(localhost \[\[UNIX: localhost\]\]\) by ",
-        rb"^\S+\.amazon\.com by \S+\.amazon\.com with ESMTP \(peer crosscheck: ",
-        rb"^[^\.]+ by \S+ with Novell_GroupWise",
-        rb"^no\.name\.available by \S+ via smtpd \(for ",
+# IGNORE, IGNORE_2: tried only on lines no format took. Any match means "return 0", so each
+# list is one alternation (one search), under the regex time limit (some branches, like
+# "^\S+\@\S+ by", are quadratic on one long token).
+IGNORE: Final = regex.compile(
+    b"|".join(
+        b"(?:" + p + b")"
+        for p in (
+            rb"^\S+ \([^\s\@]+\@" + LOCALHOST + rb"\) by \S+ \(",
+            rb"^\S+ \S+ by \S+ with local-e?smtp ",
+            rb"^127\.0\.0\.1 \(AVG SMTP \S+ \[\S+\]\)",
+            rb"^\S+\@\S+ by \S+ by uid \S+ ",
+            rb"^\S+\@\S+ by \S+ ",
+            rb"^Unknown/Local \(",
+            rb"^" + LOCALHOST + rb" \((?:\S+\@)?" + LOCALHOST + rb"[\)\[]",
+            rb"^\S+ \((?:\S+\@)?" + LOCALHOST + rb"\) ",
+            rb"^\S+ \(\S+\@\S+ \[" + LOCALHOST + rb"\]\) ",
+            rb"^\(AUTH: \S+\) by \S+ with ",
+            rb"^localhost \(localhost \[\[UNIX: localhost\]\]\) by ",
+            rb"^\S+\.amazon\.com by \S+\.amazon\.com with ESMTP \(peer crosscheck: ",
+            rb"^[^\.]+ by \S+ with Novell_GroupWise",
+            rb"^no\.name\.available by \S+ via smtpd \(for ",
+        )
     )
 )
 QMAIL_SCANNER = _c(rb"^\S+ by \S+ \(.{0,100}\) with qmail-scanner")
-IGNORE_2: Final = tuple(
-    _c(p)
-    for p in (
-        rb"^\S+ by \S+ with local",
-        rb"^\S+ \(\[unix socket\]\) by \S+ \(Cyrus v[0-9]*?\.[0-9]*?\.[0-9]*?\) with LMTPA",
-        rb"^\S+ by \S+ (?:with|via|for|\()",
-        rb"^\S+ (?:(?:with|via|for) \S+|\(unverified\)) by\b",
-        rb"^\S+ \(unknown\) by \S+ \(SG\) with \b",
-        rb"^\S+ \(\S+ \[local\]\) by \S+ \(OpenSMTPD\) with \b",
-        rb"\(LSMTP for",
-        rb"^\(\[" + LOCALHOST + rb"\]\) with MailEnable ",
-        rb"^facebook\.com \([^\)]+\) by facebook\.com with Thrift id \S+$",
-        rb"^\S+ named \S+ by gmailapi\.google\.com with HTTPREST$",
-        rb"^\S+ id \S+$",
-        rb"^\[<.*? \(Jetsend",
+IGNORE_2: Final = regex.compile(
+    b"|".join(
+        b"(?:" + p + b")"
+        for p in (
+            rb"^\S+ by \S+ with local",
+            rb"^\S+ \(\[unix socket\]\) by \S+ \(Cyrus v[0-9]*?\.[0-9]*?\.[0-9]*?\) with LMTPA",
+            rb"^\S+ by \S+ (?:with|via|for|\()",
+            rb"^\S+ (?:(?:with|via|for) \S+|\(unverified\)) by\b",
+            rb"^\S+ \(unknown\) by \S+ \(SG\) with \b",
+            rb"^\S+ \(\S+ \[local\]\) by \S+ \(OpenSMTPD\) with \b",
+            rb"\(LSMTP for",
+            rb"^\(\[" + LOCALHOST + rb"\]\) with MailEnable ",
+            rb"^facebook\.com \([^\)]+\) by facebook\.com with Thrift id \S+$",
+            rb"^\S+ named \S+ by gmailapi\.google\.com with HTTPREST$",
+            rb"^\S+ id \S+$",
+            rb"^\[<.*? \(Jetsend",
+        )
     )
 )
 GUESS_HELO = _c(rb"^(\S+)[^-A-Za-z0-9\.]")

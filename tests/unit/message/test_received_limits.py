@@ -20,6 +20,7 @@ SLOW_LINES = {
     "sendmail auth": b"from a]) " + b"( authenticated " * 2000 + b" by x",
     "courier auth": b"from " + b"]) (AUTH: LOGIN x, " * 2000,
     "attbi": b"from a (" + b"b.c[192.0.2.1]" * 3000 + b"]) by x ",
+    "fall-through": b"from " + b"x@[" * 40000,
     "date": b"from a (b [192.0.2.1]) by c" + b" ;" * 3000 + b" 1 Foo 2000 10:00 x",
 }
 
