@@ -36,6 +36,8 @@ from spamhdr.message.received_grammar import (
     BRACKET_DOTTED,
     BY,
     DATE,
+    DATE_SHORT,
+    DATE_SHORT_BYTES,
     ENVFROM_LEAD,
     ENVFROM_TRAIL,
     FALLBACK_IP,
@@ -162,7 +164,9 @@ def _strip_date(s: bytes, bounded: BoundedSearch) -> bytes:
             break
     while start > 0 and s[start - 1] in _SPACE_SEMI:
         start -= 1
-    m = bounded(DATE, s[start:])  # no look-behind or anchor at its start: same match
+    # No look-behind or anchor at its start: searching the tail gives the same match.
+    tail = s[start:]
+    m = DATE_SHORT.search(tail) if len(tail) <= DATE_SHORT_BYTES else bounded(DATE, tail)
     return s if m is None else s[: start + m.start()] + s[start + m.end() :]
 
 

@@ -57,6 +57,8 @@ __all__ = [
     "CONTENT_TECH",
     "CSMAP",
     "DATE",
+    "DATE_SHORT",
+    "DATE_SHORT_BYTES",
     "DOMINO",
     "DOMINO_1",
     "ECELERITY",
@@ -234,11 +236,16 @@ WITH_LOCAL_FOR = _g((b"with local for",), rb"\bwith local for\b")
 FROM_BY_SEMI = _c(rb"^from (\S+) by [^\s;]+ ?;", re.I)
 BRACKET_DOTTED = _c(rb"^\[[\d.]+\]$")
 # DATE and ATTBI_2: quadratic or worse on long runs of their own fragments ("; ; ; ...",
-# "(a.b[1.2.3.4][1.2.3.4]..."): searched under the regex time limit.
-DATE = regex.compile(
+# "(a.b[1.2.3.4][1.2.3.4]..."): searched under the regex time limit. DATE_SHORT is DATE on
+# re, for the end of a line that is short enough that quadratic is still quick
+# (DATE_SHORT_BYTES).
+_DATE = (
     rb"[\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\d+ (?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)"
     rb"|Sep|Oct|Nov|Dec) \d+ \d+:\d+(?::\d+)? \S+$"
 )
+DATE = regex.compile(_DATE)
+DATE_SHORT = _c(_DATE)
+DATE_SHORT_BYTES: Final = 256
 ID = _c(rb" id <?([^\s<>;]{3,})")
 HELO_CHARS = rb"[-A-Za-z0-9\.\^+_&:=?!@%*\$\\\/]"
 HELO_EQ = _g((b"helo=",), rb"\bhelo=(" + HELO_CHARS + rb"+)(?:[^-A-Za-z0-9\.\^+_&:=?!@%*\$\\\/]|$)")

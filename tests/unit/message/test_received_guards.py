@@ -173,3 +173,11 @@ def test_the_from_by_semicolon_pattern_needs_by_as_third_token(line: bytes) -> N
     if grammar.FROM_BY_SEMI.match(line):
         assert space > 0
         assert line[space : space + 4].lower() == b" by "
+
+
+@pytest.mark.parametrize("run", [b" ;" * 10, b" ;" * 200])
+@pytest.mark.parametrize("date", [b" 1 Jan 2000 10:00 +0000", b" 1 Foo 2000 10:00 +0000"])
+def test_date_removal_on_short_and_long_tails(run: bytes, date: bytes) -> None:
+    # Tails up to DATE_SHORT_BYTES go to the re twin, longer ones to DATE under the limit.
+    line = b"from a (a [192.0.2.1]) by b" + run + date
+    assert received._strip_date(line, BOUNDED) == grammar.DATE.sub(b"", line, count=1)
