@@ -29,9 +29,9 @@ def compiled_modules() -> tuple[str, ...]:
 
 
 def build_name() -> str:
-    """``"compiled (N modules)"`` or ``"pure Python"``, after importing the engine."""
+    """``"compiled with mypyc, N modules"`` or ``"pure Python"`` (imports the engine)."""
     # Load the hot path (compiled or not) before looking.
     for name in ("spamhdr.engine", "spamhdr.message"):
         importlib.import_module(name)
     compiled = compiled_modules()
-    return f"compiled with mypyc ({len(compiled)} modules)" if compiled else "pure Python"
+    return f"compiled with mypyc, {len(compiled)} modules" if compiled else "pure Python"
