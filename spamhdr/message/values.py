@@ -50,6 +50,9 @@ _ORIGINATING_IP = regex.compile(rb"(" + IP_ADDRESS + rb")", regex.I)
 # Envelope-Sender, Return-Path). Such a match exists exactly when a header line of that
 # name starts after the end of the *first* "Received:" line start, which two linear
 # searches find (the lazy .*? retried from every Received line is quadratic on ALL).
+# SAMessage runs them as substring searches of the lower-cased ALL text
+# (_find_header_after_received); these regexes state the same searches, and
+# tests/property/test_message_envfrom_search.py checks them against the Perl pattern.
 _RECEIVED_LINE_START = regex.compile(rb"^Received:", regex.M | regex.I)
 _LINE_START = {
     b"x-envelope-from": regex.compile(rb"^X-Envelope-From:", regex.M | regex.I),
@@ -180,6 +183,34 @@ def _plain_field(spec: str) -> bytes | None:
     return None if lc_name in _METADATA_NAMES else lc_name
 
 
+def _find_received_lines(lowered: bytes) -> list[int]:
+    """Offsets of the lines of ``lowered`` (a lower-cased ``ALL`` text) that match
+    ``/^Received:/mi``: at the start of the text or after an LF. ``bytes.lower`` folds
+    ASCII only, as the regex's case-insensitive bytes matching does."""
+    marks = [0] if lowered.startswith(b"received:") else []
+    found = lowered.find(b"\nreceived:")
+    while found >= 0:
+        marks.append(found + 1)
+        found = lowered.find(b"\nreceived:", found + 1)
+    return marks
+
+
+def _find_header_after_received(lowered: bytes, marks: list[int], lc_name: bytes) -> bool:
+    """``/^Received:.*?^Name:/smi`` on ``ALL`` (``PMS get_envelope_from``): a line
+    starting ``name:`` after the end of the first line starting ``Received:`` — the two
+    searches ``_RECEIVED_LINE_START`` / ``_LINE_START`` state, as substring searches.
+
+    Args:
+        lowered: the lower-cased ``ALL`` text.
+        marks: :func:`_find_received_lines` of it.
+        lc_name: the lower-cased header name.
+    """
+    if not marks:
+        return False
+    # The line must start at or after marks[0] + 9: after an LF at or after marks[0] + 8.
+    return lowered.find(b"\n" + lc_name + b":", marks[0] + 8) >= 0
+
+
 def join_values(values: tuple[bytes, ...]) -> bytes | None:
     """The string a header rule tests (``Check.pm do_head_tests``): the list joined with
     ``""`` when its first element ends in a newline, else with ``"\\n"``; None if empty."""
@@ -197,6 +228,7 @@ class SAMessage:
 
     __slots__ = (
         "_all_cache",
+        "_all_lower",
         "_all_text",
         "_cache",
         "_decoded",
@@ -252,6 +284,7 @@ class SAMessage:
         self._all_cache: list[bytes] | None = None
         self._all_text: bytes | None = None
         self._received_marks: list[int] | None = None
+        self._all_lower: bytes | None = None
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -577,16 +610,24 @@ class SAMessage:
         joined ``ALL`` text: from the ``start``-th Received line (0-based) on, or up to
         and including the ``end``-th (all of it when there are fewer Received lines)."""
         text = self._all_joined() or b""
-        if self._received_marks is None:
-            # /^Received:/i on each ALL line = at the start of text or after an LF.
-            self._received_marks = [m.start() for m in _RECEIVED_LINE_START.finditer(text)]
-        marks = self._received_marks
+        marks = self._received_line_starts()
         if start is not None:
             return (marks[start], len(text)) if start < len(marks) else (0, 0)
         assert end is not None
         if end >= len(marks):
             return 0, len(text)
         return 0, text.find(b"\n", marks[end]) + 1 or len(text)
+
+    def _received_line_starts(self) -> list[int]:
+        """:func:`_find_received_lines` of the joined ``ALL`` text (computed once)."""
+        if self._received_marks is None:
+            self._all_lower = (self._all_joined() or b"").lower()
+            self._received_marks = _find_received_lines(self._all_lower)
+        return self._received_marks
+
+    def _header_after_received(self, lc_name: bytes) -> bool:
+        marks = self._received_line_starts()
+        return _find_header_after_received(self._all_lower or b"", marks, lc_name)
 
     def _range_of(self, name: bytes) -> tuple[int | None, int | None]:
         """The Received index bounds of an ``ALL-*`` pseudo-header (PMS ``_get``)."""
@@ -663,9 +704,7 @@ class SAMessage:
             envf = self._first_addr(header) if lc_name in self._index else None
             if envf is None:
                 continue
-            all_text = self._all_joined() or b""
-            first = _RECEIVED_LINE_START.search(all_text)
-            if first is not None and _LINE_START[lc_name].search(all_text, first.end()):
+            if self._header_after_received(lc_name):
                 if lc_name == b"x-envelope-from":
                     return None
                 continue
