@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the embedded Perl introspection script keeps its lines)
-"""``spamhdr/rules/_sa_tables.py`` against the installed SpamAssassin's own tables.
+"""``src/spamhdr/rules/_sa_tables.py`` against the installed SpamAssassin's own tables.
 
 Loads SpamAssassin through its Perl API with an empty configuration plus one
 ``loadplugin`` line and lists the registered commands (name, ``CONF_TYPE``) and eval

@@ -80,7 +80,8 @@ def default_rules_dir() -> Path:
         pass
     import spamhdr
 
-    return Path(spamhdr.__file__).resolve().parent.parent / "rules"
+    # A checkout run from its sources (PYTHONPATH=src): rules/ beside src/.
+    return Path(spamhdr.__file__).resolve().parents[2] / "rules"
 
 
 def _installed_rules_dir() -> Path | None:

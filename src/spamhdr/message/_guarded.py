@@ -3,7 +3,7 @@
 Input: literals and a compiled ``regex`` bytes pattern. Output: an object with the
 pattern's ``search``/``match`` that returns None at once for a string holding none of the
 literals. Invariant: the same result as the bare pattern whenever the literals are a
-requirement of it; ``tests/unit/message/test_message_received_guards.py`` checks every
+requirement of it; ``tests/unit/message/test_received_guards.py`` checks every
 guard of ``received.py`` against the engine's required-literal analysis. Speed only: most
 of the MTA formats ``received.py`` tries never occur in a given ``Received`` line.
 """
