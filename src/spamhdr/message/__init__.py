@@ -13,6 +13,8 @@ See docs/header-values.md and ../shared/spec/sa-rules.md §5.
 
 from __future__ import annotations
 
+from spamhdr.message.addresses import _parse_memo
+from spamhdr.message.decode import _decode_memo
 from spamhdr.message.trust import DEFAULT_ORIGINATING_IP_HEADERS, TrustConfig, TrustPath
 from spamhdr.message.values import SAMessage, join_values, parse_sa_message, spec_field_names
 
@@ -21,7 +23,18 @@ __all__ = [
     "SAMessage",
     "TrustConfig",
     "TrustPath",
+    "clear_memos",
     "join_values",
     "parse_sa_message",
     "spec_field_names",
 ]
+
+
+def clear_memos() -> None:
+    """Forget the decoded header values and parsed address lists memoized across messages.
+
+    Speed only (a memo entry is a pure function of the raw value): benchmarks call this,
+    with the engine's ``Plan.clear_memos``, so that every round sees its messages cold.
+    """
+    _decode_memo.cache_clear()
+    _parse_memo.cache_clear()
