@@ -63,10 +63,11 @@ __all__ = [
 
 #: Timeout for the compile-time runs on constant values (undefined headers).
 _COMPILE_TIMEOUT = 5.0
-#: Groups with fewer regex rules than this get no Hyperscan database. A single rule's
-#: literal prefilter is as fast as a scan; from two rules on, the scan wins (ALL:raw's two
-#: rules cost 21 µs/message with literals, 1.2 µs with a scan; measured with
-#: ``benchmarks.rule_throughput`` and a per-rule timing of the corpus sample).
+#: Groups with fewer regex rules than this get no Hyperscan database, unless the scan
+#: alone decides their rules (``_scan_decides``). A single rule's literal prefilter is as
+#: fast as a scan when the regex must run anyway; from two rules on, the scan wins
+#: (ALL:raw's two rules cost 21 µs/message with literals, 1.2 µs with a scan; measured
+#: with ``benchmarks.rule_throughput`` and a per-rule timing of the corpus sample).
 MIN_SCANNED = 2
 #: Memo bounds per group (module docstring).
 MEMO_ENTRIES = 256
@@ -144,6 +145,16 @@ def _is_plain(test: HeaderTest) -> bool:
     return test.pattern is not None and not test.negate and test.maxhits is None
 
 
+def _scan_decides(scanner: GroupScanner, tests: tuple[HeaderTest, ...]) -> bool:
+    """Whether the scan alone decides every covered rule (exact ``__`` sub-rules and exact
+    ``!~`` rules): then even one rule's scan saves its regex run on every value."""
+    return all(
+        i in scanner.exact
+        and (tests[i].negate or (tests[i].maxhits is None and tests[i].name.startswith("__")))
+        for i in scanner.covered
+    )
+
+
 def _entry(test: HeaderTest) -> HeaderEntry:
     prefilter = required_literals(test.pattern) if test.pattern is not None else None
     # Undefined-or-empty subjects are never filtered, so the subject is a placeholder;
@@ -190,8 +201,11 @@ def compile_group(
         undefined.append(outcome)
     complete = len(undefined) == len(tests)
     scanner = None
-    if multipattern and sum(t.pattern is not None for t in tests) >= MIN_SCANNED:
+    regex_rules = sum(t.pattern is not None for t in tests)
+    if multipattern and regex_rules >= 1:
         scanner = compile_scanner([t.pattern for t in tests], cache_dir)
+        if scanner is not None and regex_rules < MIN_SCANNED and not _scan_decides(scanner, tests):
+            scanner = None
     visit: tuple[int, ...] = ()
     known_hit: set[int] = set()
     known_miss: set[int] = set()
