@@ -18,6 +18,9 @@ function on every test); what differs is how little work it takes:
   so there is nothing to time out);
 * **required literals** (``prefilter.py``) — a substring test proves "no match" before
   a regex runs;
+* **back-reference guards** (``guards.py``) — for the stock ``ALL`` rules that compare two
+  fields through a back-reference, a check that the captured text occurs where the
+  back-reference needs it proves "no match" before their backtracking regex runs;
 * **value memo** — a group's hits and defects on a value are a pure function of the value,
   so short values seen before (``Content-Type``, ``MIME-Version``, ``X-Mailer``,
   ``List-*`` repeat across real mail) reuse the earlier result. Bounded: at most
@@ -36,6 +39,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spamhdr.engine.guards import Guard, guard_for
 from spamhdr.engine.match import (
     NO_HIT,
     HeaderSource,
@@ -91,6 +95,8 @@ class HeaderEntry:
         quick: the prefilter's first requirement when it is one literal (tested inline,
             without a call), else ``b""``; ``quick_folded``: compare it ASCII-folded.
         more: the prefilter has requirements beyond ``quick``.
+        guard: a back-reference guard (``guards.py``), run on the lower-cased value after
+            the prefilter, or None.
     """
 
     test: HeaderTest
@@ -100,6 +106,7 @@ class HeaderEntry:
     quick: bytes = b""
     quick_folded: bool = False
     more: bool = False
+    guard: Guard | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +118,7 @@ class SpecGroup:
         entries: the tests in run order.
         when_undefined: outcome per entry when ``get(spec)`` is None, or None when some
             entry could not be precomputed (then they run per message).
-        needs_lower: some prefilter compares ASCII-folded literals.
+        needs_lower: some prefilter compares ASCII-folded literals, or some entry has a guard.
         undefined_hits: the entries of ``when_undefined`` that hit, with their outcomes.
         undefined_defects: the defects of ``when_undefined``, in order.
         field_names: the value is undefined when a message has none of these fields
@@ -157,6 +164,7 @@ def _scan_decides(scanner: GroupScanner, tests: tuple[HeaderTest, ...]) -> bool:
 
 def _entry(test: HeaderTest) -> HeaderEntry:
     prefilter = required_literals(test.pattern) if test.pattern is not None else None
+    guard = guard_for(test.pattern.pattern) if test.pattern is not None else None
     # Undefined-or-empty subjects are never filtered, so the subject is a placeholder;
     # match_header_test does not run the regex when no_match is set.
     on_no_match = (
@@ -170,9 +178,18 @@ def _entry(test: HeaderTest) -> HeaderEntry:
             quick = (first.exact or first.folded)[0]
             more = len(prefilter.requirements) > 1
             return HeaderEntry(
-                test, prefilter, on_no_match, _is_plain(test), quick, bool(first.folded), more
+                test,
+                prefilter,
+                on_no_match,
+                _is_plain(test),
+                quick,
+                bool(first.folded),
+                more,
+                guard,
             )
-    return HeaderEntry(test, prefilter, on_no_match, _is_plain(test), more=prefilter is not None)
+    return HeaderEntry(
+        test, prefilter, on_no_match, _is_plain(test), more=prefilter is not None, guard=guard
+    )
 
 
 def compile_group(
@@ -225,7 +242,10 @@ def compile_group(
         spec,
         entries,
         tuple(undefined) if complete else None,
-        any(e.prefilter is not None and e.prefilter.needs_lower for e in entries),
+        any(
+            (e.prefilter is not None and e.prefilter.needs_lower) or e.guard is not None
+            for e in entries
+        ),
         tuple((t, o) for t, o in zip(tests, undefined, strict=False) if o.count)
         if complete
         else (),
@@ -246,16 +266,19 @@ def _run_entry(
     hits: HeaderHits,
     defects: list[str],
 ) -> None:
-    """One test on a defined value: prefilter, then the regex (or match_header_test)."""
+    """One test on a defined value: prefilter and guard, then the regex (or
+    match_header_test)."""
     test = entry.test
     prefilter = entry.prefilter
-    if (
-        value
-        and prefilter is not None
-        and (
-            entry.quick not in (lowered if entry.quick_folded else value)
-            or (entry.more and not prefilter.may_match(value, lowered))
+    if value and (
+        (
+            prefilter is not None
+            and (
+                entry.quick not in (lowered if entry.quick_folded else value)
+                or (entry.more and not prefilter.may_match(value, lowered))
+            )
         )
+        or (entry.guard is not None and not entry.guard(lowered))
     ):
         _no_match(entry, value, hits, defects)
         return

@@ -1,0 +1,351 @@
+"""Back-reference guards: cheap proofs that a stock ``ALL`` rule's regex cannot match.
+
+Input: a rule's translated ``regex`` pattern (bytes, as ``HeaderTest.pattern.pattern``).
+Output: a :data:`Guard` — a function of the ASCII-lower-cased value that returns False only
+when the regex provably has no match in the value — or None for every other pattern.
+``groups.py`` treats a guard like a required-literal prefilter: False means the rule takes
+its "no match" outcome without running its regex; True means the regex runs as always, so
+hits, counts and spans never depend on a guard.
+
+Why (issue 5): a dozen stock sub-rules compare two header fields through a back-reference,
+``\\nFrom: …([^\\n\\s>]+)>?\\n+(?:[^\\n]{1,100}\\n+)*To: …\\1``. No automaton decides them and
+``regex`` backtracks through every later line for every capture candidate: they cost about
+0.06 ms per message, half of all regex time (``__SUBJ_HAS_TO_2`` alone 26 µs). They almost
+never match, and the reason is cheap to see: the captured text does not occur where the
+back-reference must find it. A guard extracts, for each place the capture can start, a
+string the capture must contain, and looks for it only where ``\\1`` can be.
+
+Soundness, argued once for the line-pair shape (:class:`LinePair`) and per guard for the
+two special shapes; ``tests/property/test_engine_guards.py`` checks "guard False ⇒ no
+match" on generated header blocks and on the corpus, and the byte facts used here:
+
+* all guarded patterns are ``/i``; ``regex`` folds only ASCII letters in bytes patterns,
+  back-references included, which is what ``bytes.lower`` does, so everything is compared
+  lower-cased;
+* ``\\s`` and ``\\W`` on bytes mean the same for ``regex`` and the standard library ``re``
+  (the classes below run on ``re``, linear and bounded by a line);
+* the capture's class excludes ``\\n`` and ``\\s`` in every line-pair rule, so the capture
+  lies on one line and within that line's text after leading white space.
+
+The table :data:`_LINE_PAIRS` names each rule with its pattern as written in 4.0.1's rule
+files; a guard is attached to whatever rule has exactly that pattern, so a changed rule
+simply loses its guard (``test_engine_guards.py`` fails if a stock rule loses one).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from spamhdr.rules.perl_regex import PerlRegex, compile_perl_regex
+
+__all__ = ["Guard", "LinePair", "guard_for"]
+
+#: Lower-cased value → False when the regex provably cannot match.
+Guard = Callable[[bytes], bool]
+
+_SPACES: Final = re.compile(rb"\s*")
+_NON_WORD: Final = re.compile(rb"\W*")
+
+
+#: The fields guards look for, at line starts (lower-cased, with the colon).
+_FIELDS: Final = (b"from:", b"to:", b"subject:", b"received:")
+_FIELD_AT_LINE_START: Final = re.compile(rb"\n(from:|to:|subject:|received:)")
+#: The last value's field offsets, per thread: the guards of one group run on one value.
+_LAST = threading.local()
+
+
+def _field_index(lowered: bytes) -> dict[bytes, list[int]]:
+    """Per field of :data:`_FIELDS`, the offsets just after ``field:`` wherever it begins
+    a line, ascending (one pass over the value, shared by the guards that run on it)."""
+    if getattr(_LAST, "value", None) is lowered:
+        cached: dict[bytes, list[int]] = _LAST.fields
+        return cached
+    index: dict[bytes, list[int]] = {name: [] for name in _FIELDS}
+    for name in _FIELDS:
+        if lowered.startswith(name):
+            index[name].append(len(name))
+    for found in _FIELD_AT_LINE_START.finditer(lowered):
+        index[found.group(1)].append(found.end())
+    _LAST.value = lowered
+    _LAST.fields = index
+    return index
+
+
+def _run_end(run: re.Pattern[bytes], lowered: bytes, start: int, end: int) -> int:
+    """Where the run of ``run`` (a ``[...]*`` class) from ``start`` ends, before ``end``."""
+    found = run.match(lowered, start, end)
+    return found.end() if found is not None else start
+
+
+def _line_end(lowered: bytes, position: int) -> int:
+    end = lowered.find(b"\n", position)
+    return len(lowered) if end < 0 else end
+
+
+def _text_after(lowered: bytes, offset: int) -> tuple[int, int]:
+    """The field text after ``offset``: from its first non-white-space byte (white space
+    includes newlines) to the end of that line.
+
+    Every capture or back-reference of a line-pair rule that follows ``Field:`` (with
+    ``" "``, ``\\s+`` or ``[^\\n]{0,N}`` before it) is a non-empty run without white space
+    that cannot cross a newline, so it lies in this span.
+    """
+    start = _run_end(_SPACES, lowered, offset, len(lowered))
+    return start, _line_end(lowered, start)
+
+
+def _through_first_word(lowered: bytes, offset: int) -> tuple[int, int]:
+    """From ``offset`` to the end of the line holding the first word byte after it: where
+    ``Field:\\W+(\\1)`` can put the back-reference (``\\W`` includes newlines)."""
+    first_word = _run_end(_NON_WORD, lowered, offset, len(lowered))
+    return offset, _line_end(lowered, first_word)
+
+
+@dataclass(frozen=True, slots=True)
+class LinePair:
+    """A capture on a ``first:`` line, its back-reference on a later ``second:`` line.
+
+    The shape ``\\n<First>:<sp>(?:[^\\n<]{0,80}<)?(CLASS+)…\\n+(?:[^\\n]{1,N}\\n+)*<Second>:
+    <sp>…\\1`` (``<sp>`` a space or ``\\s+``). The capture starts at the field text (after
+    white space), after its first ``<`` or after its first ``@`` (``starts``); it is made
+    of ``capture`` bytes; the back-reference lies in a ``second`` field that begins a
+    line after the capture's line.
+
+    Attributes:
+        first: the capturing field, lower-cased with its colon (``b"from:"``).
+        starts: where the capture may begin: ``"text"``, ``"lt"``, ``"at"``.
+        capture: the capture's class, repeated (``rb"[^\\n\\s>]*"``).
+        min_length: the capture's minimum length.
+        whole_run: the pattern puts a byte outside the class right after the capture, so
+            the capture is the whole run of class bytes from its start; otherwise only its
+            first ``min_length`` bytes are known.
+        second: the field holding the back-reference.
+        second_after_non_word: the back-reference follows ``second\\W+`` (else white space
+            or ``[^\\n]{0,N}`` on the field's line).
+    """
+
+    first: bytes
+    starts: tuple[str, ...]
+    capture: re.Pattern[bytes]
+    min_length: int
+    whole_run: bool
+    second: bytes
+    second_after_non_word: bool = False
+
+    def __post_init__(self) -> None:
+        if self.first not in _FIELDS or self.second not in _FIELDS:
+            raise ValueError(f"LinePair fields must be among {_FIELDS}")
+        if not set(self.starts) <= {"text", "lt", "at"} or self.min_length < 1:
+            raise ValueError("LinePair starts must be text/lt/at, min_length at least 1")
+
+    def __call__(self, lowered: bytes) -> bool:
+        fields = _field_index(lowered)
+        seconds = fields[self.second]
+        if not seconds:
+            return False
+        last = seconds[-1]
+        texts: list[tuple[int, int, int]] = []
+        for offset in fields[self.first]:
+            if offset >= last:
+                break
+            text_start, line_end = _text_after(lowered, offset)
+            needles = self._needles(lowered, text_start, line_end)
+            if not needles:
+                continue
+            if not texts:
+                texts = [(second, *self._second_text(lowered, second)) for second in seconds]
+            for second, start, end in texts:
+                if second <= line_end:  # the back-reference's line must come later
+                    continue
+                for needle in needles:
+                    if lowered.find(needle, start, end) >= 0:
+                        return True
+        return False
+
+    def _second_text(self, lowered: bytes, offset: int) -> tuple[int, int]:
+        """Where the back-reference can be in the ``second`` field at ``offset``."""
+        if self.second_after_non_word:
+            return _through_first_word(lowered, offset)
+        return _text_after(lowered, offset)
+
+    def _needles(self, lowered: bytes, start: int, end: int) -> list[bytes]:
+        """Per possible capture start, a string the capture contains (or is)."""
+        needles: list[bytes] = []
+        for kind in self.starts:
+            if kind == "text":
+                begin = start
+            else:
+                mark = lowered.find(b"<" if kind == "lt" else b"@", start, end)
+                if mark < 0:
+                    continue
+                begin = mark + 1
+            run_end = _run_end(self.capture, lowered, begin, end)
+            if run_end - begin < self.min_length:
+                continue  # the capture cannot start here
+            needles.append(
+                lowered[begin:run_end]
+                if self.whole_run
+                else lowered[begin : begin + self.min_length]
+            )
+        return needles
+
+
+_TEXT_OR_LT: Final = ("text", "lt")
+_NO_SPACE_GT: Final = re.compile(rb"[^\n\s>]*")
+_NO_SPACE_GT_AT: Final = re.compile(rb"[^\n\s@>]*")
+
+#: Stock line-pair rules (rules/20_*.cf, 72_active.cf of 4.0.1) with their guards.
+_LINE_PAIRS: Final[dict[str, LinePair]] = {
+    # __SUBJ_HAS_TO_1: the To address inside the Subject.
+    r"/\nTo: (?:[^\n<]{0,80}<)?([^\n\s>,]+)>?\n+(?:[^\n]{1,200}\n+)*Subject: [^\n]{0,100}"
+    r"\1[^a-z0-9]/ism": LinePair(
+        b"to:", _TEXT_OR_LT, re.compile(rb"[^\n\s>,]*"), 1, True, b"subject:"
+    ),
+    # __SUBJ_HAS_FROM_1
+    r"/\nFrom: (?:[^\n<]{0,80}<)?([^\n\s>]+)>?\n+(?:[^\n]{1,100}\n+)*Subject: [^\n]{0,100}"
+    r"\1[>,:\s\n]/ism": LinePair(b"from:", _TEXT_OR_LT, _NO_SPACE_GT, 1, True, b"subject:"),
+    # __TO_EQ_FROM_1 / _2
+    r"/\nFrom: (?:[^\n<]{0,80}<)?([^\n\s>]+)>?\n+(?:[^\n]{1,100}\n+)*To: (?:[^\n]{0,80}<)?"
+    r"\1[>,\s\n]/ism": LinePair(b"from:", _TEXT_OR_LT, _NO_SPACE_GT, 1, True, b"to:"),
+    r"/\nTo: (?:[^\n<]{0,80}<)?([^\n\s>]+)>?\n+(?:[^\n]{1,100}\n+)*From: (?:[^\n]{0,80}<)?"
+    r"\1[>,\s\n]/ism": LinePair(b"to:", _TEXT_OR_LT, _NO_SPACE_GT, 1, True, b"from:"),
+    # __TO_EQ_FROM_DOM_1 / _2: the capture starts after the field's first "@".
+    r"/\nFrom: [^\n@]{0,80}@([^\n\s>]+)>?\n+(?:[^\n]{1,100}\n+)*To: [^\n]+@\1[>,\s\n]/ism": (
+        LinePair(b"from:", ("at",), _NO_SPACE_GT, 1, True, b"to:")
+    ),
+    r"/\nTo: [^\n@]{0,80}@([^\n\s>]+)>?\n+(?:[^\n]{1,100}\n+)*From: [^\n]+@\1[>,\s\n]/ism": (
+        LinePair(b"to:", ("at",), _NO_SPACE_GT, 1, True, b"from:")
+    ),
+    # __TO_EQ_FROM_USR_1 / _2: the local part, followed by "@" (outside the class).
+    r"/\nFrom:\s+(?:[^\n<]{0,80}<)?([^\n\s\@>]+)\@[^\n\s]+>?\n+(?:[^\n]{1,100}\n+)*To:\s+"
+    r"(?:[^\n]{0,80}<)?\1[\@>,\s\n]/ism": LinePair(
+        b"from:", _TEXT_OR_LT, _NO_SPACE_GT_AT, 1, True, b"to:"
+    ),
+    r"/\nTo:\s+(?:[^\n<]{0,80}<)?([^\n\s\@>]+)\@[^\n\s]+>?\n+(?:[^\n]{1,100}\n+)*From:\s+"
+    r"(?:[^\n]{0,80}<)?\1[\@>,\s\n]/ism": LinePair(
+        b"to:", _TEXT_OR_LT, _NO_SPACE_GT_AT, 1, True, b"from:"
+    ),
+    # __TO_EQ_FROM_USR_NN_1 / _2: a lazy {4,80} capture, so only its first 4 bytes are
+    # known (what follows it, \d*\@, may start inside the run).
+    r"/\nFrom:\s+(?:[^\n<]{0,80}<)?([^\n\s\@>]{4,80}?)\d*\@[^\n\s]+>?\n+(?:[^\n]{1,100}\n+)*"
+    r"To:\s+(?:[^\n]{0,80}<)?\1\d*[\@>,\s\n]/ism": LinePair(
+        b"from:", _TEXT_OR_LT, _NO_SPACE_GT_AT, 4, False, b"to:"
+    ),
+    r"/\nTo:\s+(?:[^\n<]{0,80}<)?([^\n\s\@>]{4,80}?)\d*\@[^\n\s]+>?\n+(?:[^\n]{1,100}\n+)*"
+    r"From:\s+(?:[^\n]{0,80}<)?\1\d*[\@>,\s\n]/ism": LinePair(
+        b"to:", _TEXT_OR_LT, _NO_SPACE_GT_AT, 4, False, b"from:"
+    ),
+    # __PDS_TO_EQ_FROM_NAME_1: the back-reference follows From:\W+ (\W spans newlines).
+    r"/\nTo: (?:[^\n<]{0,80}<)?([^\n\s>]+)>?\n+(?:[^\n]{1,100}\n+)*From:\W+(\1)([^\n\w<]++<)?"
+    r"((?!\1)[^\n\">]++)>?\n/ism": LinePair(
+        b"to:", _TEXT_OR_LT, _NO_SPACE_GT, 1, True, b"from:", second_after_non_word=True
+    ),
+}
+
+_RECEIVED_FOR_CAPTURE: Final = re.compile(rb"[^\n\s>;]*")
+
+
+def _received_for_in_subject(lowered: bytes) -> bool:
+    """``__SUBJ_HAS_TO_2``: ``\\nReceived:[^\\n]{0,200} for <?([^\\n\\s>;]+)>?;(?:[^\\n]+\\n+)*
+    Subject: [^\\n]{0,100}\\1[^a-z0-9]`` — a Received ``for`` address inside the Subject.
+
+    The capture starts right after ``" for "`` or after ``" for <"`` on the Received line
+    and is the whole run of class bytes from there (``>`` and ``;`` follow it, both outside
+    the class). The Subject comes at a later line start, or — when the glue repeats zero
+    times — right after the ``;`` that follows the capture on the same line.
+    """
+    fields = _field_index(lowered)
+    subjects = fields[b"subject:"]
+    received = fields[b"received:"]
+    if not received or (not subjects and b";subject: " not in lowered):
+        return False
+    texts = [(subject, *_text_after(lowered, subject)) for subject in subjects]
+    for offset in received:
+        line_end = _line_end(lowered, offset)
+        found = lowered.find(b" for ", offset, line_end)
+        while found >= 0:
+            begin = found + 5
+            starts = (begin, begin + 1) if lowered[begin : begin + 1] == b"<" else (begin,)
+            for start in starts:
+                run_end = _run_end(_RECEIVED_FOR_CAPTURE, lowered, start, line_end)
+                if run_end == start:
+                    continue
+                needle = lowered[start:run_end]
+                after = run_end + 1 if lowered[run_end : run_end + 1] == b">" else run_end
+                if (
+                    lowered.startswith(b";subject: ", after)
+                    and lowered.find(needle, after + 10, line_end) >= 0
+                ):
+                    return True
+                for subject, text_start, text_end in texts:
+                    if subject > line_end and lowered.find(needle, text_start, text_end) >= 0:
+                        return True
+            found = lowered.find(b" for ", found + 1, line_end)
+    return False
+
+
+def _to_domain_in_subject(lowered: bytes) -> bool:
+    """``__PDS_TO_BRAND_SUBJECT``: ``^To:\\s+<?[^\\@]+\\@([^\\.]+)\\.(?:[^\\n]+\\n+)*^Subject:
+    \\"?\\1\\b`` — the first label of the To domain opens the Subject.
+
+    Nothing between ``To:`` and the ``@`` may be an ``@``, so the capture starts after the
+    first ``@`` after ``To:``; it holds no ``.`` and a ``.`` follows it, so it runs to the
+    first ``.`` after that (it may cross lines). The Subject line begins after that ``.``
+    and its text after ``"Subject: "`` and an optional quote starts with the capture.
+    """
+    fields = _field_index(lowered)
+    subjects = [offset + 1 for offset in fields[b"subject:"] if lowered.startswith(b" ", offset)]
+    if not subjects:
+        return False
+    last_at = -1
+    for offset in fields[b"to:"]:
+        at = lowered.find(b"@", offset)
+        if at < 0:
+            return False
+        if at == last_at:
+            continue
+        last_at = at
+        dot = lowered.find(b".", at + 1)
+        if dot < 0:
+            return False
+        if dot == at + 1:
+            continue  # the capture cannot be empty
+        needle = lowered[at + 1 : dot]
+        for subject in subjects:
+            if subject - len(b"subject: ") > dot and (
+                lowered.startswith(needle, subject)
+                or (lowered.startswith(b'"', subject) and lowered.startswith(needle, subject + 1))
+            ):
+                return True
+    return False
+
+
+_SPECIAL: Final[dict[str, Guard]] = {
+    r"/\nReceived:[^\n]{0,200} for <?([^\n\s>;]+)>?;(?:[^\n]+\n+)*Subject: [^\n]{0,100}\1"
+    r"[^a-z0-9]/ism": _received_for_in_subject,
+    r"/^To:\s+<?[^\@]+\@([^\.]+)\.(?:[^\n]+\n+)*^Subject: \"?\1\b/ism": _to_domain_in_subject,
+}
+
+_TABLE: dict[bytes, Guard] = {}
+_TABLE_LOCK = threading.Lock()
+
+
+def _table() -> dict[bytes, Guard]:
+    """Translated pattern → guard, built on first use (the translator runs once each)."""
+    with _TABLE_LOCK:
+        if not _TABLE:
+            written: dict[str, Guard] = {**_LINE_PAIRS, **_SPECIAL}
+            for text, guard in written.items():
+                compiled = compile_perl_regex(text, compile_now=False)
+                assert isinstance(compiled, PerlRegex), text
+                _TABLE[compiled.translated] = guard
+        return _TABLE
+
+
+def guard_for(translated: bytes) -> Guard | None:
+    """The guard of a translated rule pattern, or None (module docstring)."""
+    return _table().get(translated)
