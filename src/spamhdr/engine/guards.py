@@ -54,25 +54,56 @@ _NON_WORD: Final = re.compile(rb"\W*")
 #: The fields guards look for, at line starts (lower-cased, with the colon).
 _FIELDS: Final = (b"from:", b"to:", b"subject:", b"received:")
 _FIELD_AT_LINE_START: Final = re.compile(rb"\n(from:|to:|subject:|received:)")
-#: The last value's field offsets, per thread: the guards of one group run on one value.
+#: The last value's :class:`_Fields`, per thread: the guards of one group run on one value.
 _LAST = threading.local()
 
 
-def _field_index(lowered: bytes) -> dict[bytes, list[int]]:
-    """Per field of :data:`_FIELDS`, the offsets just after ``field:`` wherever it begins
-    a line, ascending (one pass over the value, shared by the guards that run on it)."""
+class _Fields:
+    """What the guards need of one lower-cased value, each part computed once: where the
+    fields of :data:`_FIELDS` begin and their texts, and the needles of each capture
+    shape (several guards look for the same From or To address)."""
+
+    def __init__(self, lowered: bytes) -> None:
+        self.lowered = lowered
+        self.offsets: dict[bytes, list[int]] = {name: [] for name in _FIELDS}
+        for name in _FIELDS:
+            if lowered.startswith(name):
+                self.offsets[name].append(len(name))
+        for found in _FIELD_AT_LINE_START.finditer(lowered):
+            self.offsets[found.group(1)].append(found.end())
+        self._texts: dict[tuple[bytes, bool], list[tuple[int, int, int]]] = {}
+        self._needles: dict[tuple[int, int], list[bytes]] = {}
+
+    def texts(self, name: bytes, after_non_word: bool = False) -> list[tuple[int, int, int]]:
+        """``(offset, start, end)`` per ``name`` field: :func:`_text_after`, or
+        :func:`_through_first_word` when ``after_non_word``."""
+        key = (name, after_non_word)
+        found = self._texts.get(key)
+        if found is None:
+            lowered = self.lowered
+            span = _through_first_word if after_non_word else _text_after
+            found = [(offset, *span(lowered, offset)) for offset in self.offsets[name]]
+            self._texts[key] = found
+        return found
+
+    def needles(self, shape: LinePair, start: int, end: int) -> list[bytes]:
+        """``shape._needles`` for the field text at ``start``, shared by equal shapes."""
+        key = (start, id(shape))  # shapes live in the module tables for good
+        found = self._needles.get(key)
+        if found is None:
+            found = shape._needles(self.lowered, start, end)
+            self._needles[key] = found
+        return found
+
+
+def _fields(lowered: bytes) -> _Fields:
     if getattr(_LAST, "value", None) is lowered:
-        cached: dict[bytes, list[int]] = _LAST.fields
+        cached: _Fields = _LAST.fields
         return cached
-    index: dict[bytes, list[int]] = {name: [] for name in _FIELDS}
-    for name in _FIELDS:
-        if lowered.startswith(name):
-            index[name].append(len(name))
-    for found in _FIELD_AT_LINE_START.finditer(lowered):
-        index[found.group(1)].append(found.end())
+    fields = _Fields(lowered)
     _LAST.value = lowered
-    _LAST.fields = index
-    return index
+    _LAST.fields = fields
+    return fields
 
 
 def _run_end(run: re.Pattern[bytes], lowered: bytes, start: int, end: int) -> int:
@@ -143,34 +174,24 @@ class LinePair:
             raise ValueError("LinePair starts must be text/lt/at, min_length at least 1")
 
     def __call__(self, lowered: bytes) -> bool:
-        fields = _field_index(lowered)
-        seconds = fields[self.second]
+        fields = _fields(lowered)
+        seconds = fields.texts(self.second, self.second_after_non_word)
         if not seconds:
             return False
-        last = seconds[-1]
-        texts: list[tuple[int, int, int]] = []
-        for offset in fields[self.first]:
+        last = seconds[-1][0]
+        for offset, text_start, line_end in fields.texts(self.first):
             if offset >= last:
                 break
-            text_start, line_end = _text_after(lowered, offset)
-            needles = self._needles(lowered, text_start, line_end)
+            needles = fields.needles(self, text_start, line_end)
             if not needles:
                 continue
-            if not texts:
-                texts = [(second, *self._second_text(lowered, second)) for second in seconds]
-            for second, start, end in texts:
+            for second, start, end in seconds:
                 if second <= line_end:  # the back-reference's line must come later
                     continue
                 for needle in needles:
                     if lowered.find(needle, start, end) >= 0:
                         return True
         return False
-
-    def _second_text(self, lowered: bytes, offset: int) -> tuple[int, int]:
-        """Where the back-reference can be in the ``second`` field at ``offset``."""
-        if self.second_after_non_word:
-            return _through_first_word(lowered, offset)
-        return _text_after(lowered, offset)
 
     def _needles(self, lowered: bytes, start: int, end: int) -> list[bytes]:
         """Per possible capture start, a string the capture contains (or is)."""
@@ -255,29 +276,35 @@ def _received_for_in_subject(lowered: bytes) -> bool:
 
     The capture starts right after ``" for "`` or after ``" for <"`` on the Received line
     and is the whole run of class bytes from there (``>`` and ``;`` follow it, both outside
-    the class). The Subject comes at a later line start, or — when the glue repeats zero
-    times — right after the ``;`` that follows the capture on the same line.
+    the class); the run after a ``"<"`` is in it either way. The Subject comes at a later
+    line start, or — when the glue repeats zero times — right after the ``;`` that follows
+    the capture on the same line.
     """
-    fields = _field_index(lowered)
-    subjects = fields[b"subject:"]
-    received = fields[b"received:"]
-    if not received or (not subjects and b";subject: " not in lowered):
+    fields = _fields(lowered)
+    received = fields.offsets[b"received:"]
+    texts = fields.texts(b"subject:")
+    if not received or (not texts and b";subject: " not in lowered):
         return False
-    texts = [(subject, *_text_after(lowered, subject)) for subject in subjects]
+    same_line = b";subject: " in lowered
     for offset in received:
         line_end = _line_end(lowered, offset)
         found = lowered.find(b" for ", offset, line_end)
         while found >= 0:
-            begin = found + 5
-            starts = (begin, begin + 1) if lowered[begin : begin + 1] == b"<" else (begin,)
-            for start in starts:
-                run_end = _run_end(_RECEIVED_FOR_CAPTURE, lowered, start, line_end)
-                if run_end == start:
-                    continue
+            # The capture starts after " for " or after " for <"; "<" is in its class, so
+            # the run after the "<" is part of the capture either way: one needle.
+            start = found + 5
+            if lowered.startswith(b"<", start):
+                start += 1
+            run_end = _run_end(_RECEIVED_FOR_CAPTURE, lowered, start, line_end)
+            if run_end == start:
+                if start == found + 6:
+                    return True  # the capture may be the "<" alone: undecided
+            else:
                 needle = lowered[start:run_end]
-                after = run_end + 1 if lowered[run_end : run_end + 1] == b">" else run_end
+                after = run_end + 1 if lowered.startswith(b">", run_end) else run_end
                 if (
-                    lowered.startswith(b";subject: ", after)
+                    same_line
+                    and lowered.startswith(b";subject: ", after)
                     and lowered.find(needle, after + 10, line_end) >= 0
                 ):
                     return True
@@ -297,12 +324,14 @@ def _to_domain_in_subject(lowered: bytes) -> bool:
     first ``.`` after that (it may cross lines). The Subject line begins after that ``.``
     and its text after ``"Subject: "`` and an optional quote starts with the capture.
     """
-    fields = _field_index(lowered)
-    subjects = [offset + 1 for offset in fields[b"subject:"] if lowered.startswith(b" ", offset)]
+    fields = _fields(lowered)
+    subjects = [
+        offset + 1 for offset in fields.offsets[b"subject:"] if lowered.startswith(b" ", offset)
+    ]
     if not subjects:
         return False
     last_at = -1
-    for offset in fields[b"to:"]:
+    for offset in fields.offsets[b"to:"]:
         at = lowered.find(b"@", offset)
         if at < 0:
             return False
