@@ -146,6 +146,7 @@ def _meta_test(rule: Rule, score: float, local_tests_only: bool) -> MetaTest | N
         score,
         rule.raw or "",
         fast,
+        tree,
     )
 
 

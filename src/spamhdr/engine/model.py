@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import regex
 
+from spamhdr.rules.meta import MetaExpr
+
 __all__ = [
     "CheckResult",
     "HeaderTest",
@@ -82,6 +84,9 @@ class MetaTest:
         direct: optional faster evaluator for a mapping holding every dependency; it may
             raise ``KeyError`` or ``ZeroDivisionError`` (the engine then calls
             ``evaluate``, which handles both).
+        tree: optional parsed expression (``local_tests_only`` already bound) that
+            ``evaluate`` computes, a division by zero giving 0; the engine then compiles it
+            over its own value arrays (``plan.py``). None: the engine calls ``evaluate``.
     """
 
     name: str
@@ -90,6 +95,7 @@ class MetaTest:
     score: float
     raw: str = ""
     direct: MetaFunction | None = None
+    tree: MetaExpr | None = None
 
 
 @dataclass(frozen=True, slots=True)

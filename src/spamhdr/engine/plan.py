@@ -34,14 +34,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Final
 
 from spamhdr.engine.groups import GroupIndex, SpecGroup, compile_group, index_groups, match_groups
 from spamhdr.engine.match import HeaderSource
-from spamhdr.engine.model import MetaFunction, MetaTest, RuleSet, positive_value
+from spamhdr.engine.metafast import IndexedFn, compile_meta_indexed, literal_chain
+from spamhdr.engine.model import MetaTest, RuleSet, positive_value
 from spamhdr.engine.multipattern import AVAILABLE
-from spamhdr.rules.meta import RULENAME_RE, perl_truth, tokenize_meta
+from spamhdr.rules.meta import RULENAME_RE, meta_names, perl_truth, tokenize_meta
 
 __all__ = [
+    "STEP_AND",
+    "STEP_CALL",
+    "STEP_MAPPING",
+    "STEP_OR",
     "MetaSchedule",
     "MetaStep",
     "Plan",
@@ -51,8 +57,19 @@ __all__ = [
     "positive_value",
 ]
 
-#: name, metas read, fastest evaluator, safe evaluator, score (``MetaSchedule.steps``).
-MetaStep = tuple[str, tuple[str, ...], MetaFunction, MetaFunction, float]
+#: How ``run.py`` evaluates one meta (``MetaSchedule.steps``): kind (``STEP_*``), terms
+#: (for ``STEP_AND``/``STEP_OR``: ``2 * slot + negated`` per operand, ``metafast.py``),
+#: evaluator over the values by slot (``STEP_CALL``, ``STEP_MAPPING``), score, and the
+#: positions of the metas it reads.
+MetaStep = tuple[int, tuple[int, ...], IndexedFn | None, float, tuple[int, ...]]
+#: A chain of literals under ``&&`` / ``||``, evaluated in line.
+STEP_AND: Final = 0
+STEP_OR: Final = 1
+#: A compiled expression over the values by slot; a division by zero gives 0, as
+#: ``compile.py``'s ``evaluate`` returns.
+STEP_CALL: Final = 2
+#: A meta without ``tree`` (hand-built): its own evaluators on a name → value dict.
+STEP_MAPPING: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +87,21 @@ class MetaSchedule:
         base_absent: live metas with no entry at the baseline (dead ends).
         base_hits: metas that hit at the baseline, with their values.
         base_header_hits: header tests with a non-zero baseline value.
-        steps: per position, what ``run.py`` needs to evaluate it: name, the metas it
-            reads, the fastest evaluator (``direct`` or ``evaluate``), ``evaluate``, score.
+
+    The same, as ``run.py`` uses it per message (numbers instead of names: list and
+    byte-string indexing instead of dict look-ups):
+
+        slots: every name of ``base_values`` → its slot; the live metas take slots
+            0 … len(order) - 1, slot = position.
+        names: slot → name.
+        base_slots: ``base_values`` by slot.
+        base_present: per position, 1 if the meta has an entry at the baseline.
+        ranks: per position, its place in hit order (``rank`` ascending).
+        ranked: place in hit order → position.
+        base_ranked_hits: per place in hit order, 1 if that meta hits at the baseline.
+        readers: per slot, the positions of the live metas that read it (ascending).
+        base_header_slots: the slots of ``base_header_hits``.
+        steps: per position, how to evaluate it (:data:`MetaStep`).
     """
 
     order: tuple[MetaTest, ...]
@@ -82,7 +112,16 @@ class MetaSchedule:
     base_absent: frozenset[str]
     base_hits: Mapping[str, float]
     base_header_hits: tuple[str, ...]
-    steps: tuple[MetaStep, ...] = ()
+    slots: Mapping[str, int]
+    names: tuple[str, ...]
+    base_slots: tuple[float, ...]
+    base_present: bytes
+    ranks: tuple[int, ...]
+    ranked: tuple[int, ...]
+    base_ranked_hits: bytes
+    readers: tuple[tuple[int, ...], ...]
+    base_header_slots: tuple[int, ...]
+    steps: tuple[MetaStep, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,20 +217,69 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
             absent.add(meta.name)
         if hit:
             hits[meta.name] = value
+    readers_of = {k: tuple(sorted(set(v))) for k, v in dependents.items()}
+    rank = {name: (phase[name], position[name]) for name in live}
+    base_header_hits = tuple(sorted(n for n in header_phase if base.get(n)))
+    # Slots: the live metas first, in topological order, then every other name.
+    names = tuple(live) + tuple(name for name in base if name not in position)
+    slots = {name: slot for slot, name in enumerate(names)}
+    ranked = tuple(position[name] for name in sorted(live, key=rank.__getitem__))
+    ranks = [0] * len(live)
+    for place, at in enumerate(ranked):
+        ranks[at] = place
     return MetaSchedule(
         order=order,
         meta_deps=meta_deps,
-        dependents=MappingProxyType({k: tuple(sorted(set(v))) for k, v in dependents.items()}),
-        rank=MappingProxyType({name: (phase[name], position[name]) for name in live}),
+        dependents=MappingProxyType(readers_of),
+        rank=MappingProxyType(rank),
         base_values=MappingProxyType(base),
         base_absent=frozenset(absent),
         base_hits=MappingProxyType(hits),
-        base_header_hits=tuple(sorted(n for n in header_phase if base.get(n))),
+        base_header_hits=base_header_hits,
+        slots=MappingProxyType(slots),
+        names=names,
+        base_slots=tuple(base[name] for name in names),
+        base_present=bytes(0 if name in absent else 1 for name in live),
+        ranks=tuple(ranks),
+        ranked=ranked,
+        base_ranked_hits=bytes(1 if live[at] in hits else 0 for at in ranked),
+        readers=tuple(readers_of.get(name, ()) for name in names),
+        base_header_slots=tuple(slots[name] for name in base_header_hits),
         steps=tuple(
-            (meta.name, meta_deps[i], meta.direct or meta.evaluate, meta.evaluate, meta.score)
+            _step(meta, tuple(position[d] for d in meta_deps[i]), slots, names)
             for i, meta in enumerate(order)
         ),
     )
+
+
+def _step(
+    meta: MetaTest, reads: tuple[int, ...], slots: Mapping[str, int], names: tuple[str, ...]
+) -> MetaStep:
+    """How ``run.py`` evaluates ``meta`` (:data:`MetaStep`)."""
+    tree = meta.tree
+    if tree is not None and all(name in slots for name in meta_names(tree)):
+        chain = literal_chain(tree, slots)
+        if chain is not None:
+            is_or, terms = chain
+            return (STEP_OR if is_or else STEP_AND), terms, None, meta.score, reads
+        return STEP_CALL, (), compile_meta_indexed(tree, slots), meta.score, reads
+    return STEP_MAPPING, (), _mapping_step(meta, names), meta.score, reads
+
+
+def _mapping_step(meta: MetaTest, names: tuple[str, ...]) -> IndexedFn:
+    """``meta``'s own evaluators on the values as a dict with exactly the names of
+    ``base_values`` (slower; only hand-built metas, which have no ``tree``, need it)."""
+    direct = meta.direct or meta.evaluate
+    evaluate = meta.evaluate
+
+    def step(values: list[float]) -> float | str:
+        mapping = dict(zip(names, values, strict=True))
+        try:
+            return direct(mapping)
+        except (KeyError, ZeroDivisionError):
+            return evaluate(mapping)
+
+    return step
 
 
 def evaluate_meta_state(

@@ -18,10 +18,18 @@ rule set is never mutated, so checks may run concurrently on one rule set.
 
 from __future__ import annotations
 
-from spamhdr.engine.groups import match_groups
+from spamhdr.engine.groups import HeaderHits, match_groups
 from spamhdr.engine.match import HeaderSource
 from spamhdr.engine.model import CheckResult, RuleHit, RuleSet
-from spamhdr.engine.plan import MetaSchedule, Plan, build_plan, positive_value
+from spamhdr.engine.plan import (
+    STEP_AND,
+    STEP_CALL,
+    STEP_OR,
+    MetaSchedule,
+    Plan,
+    build_plan,
+    positive_value,
+)
 from spamhdr.engine.score import is_spam, render_status, total_score
 from spamhdr.options import DEFAULT_OPTIONS, Options
 
@@ -45,27 +53,42 @@ def run_rules(
     plan = ruleset.plan if isinstance(ruleset.plan, Plan) else build_plan(ruleset)
     defects: list[str] = []
     header_hits = match_groups(plan.groups, message, options.regex_timeout, defects, plan.index)
+    return _collect(ruleset, plan.metas, header_hits, defects)
 
-    schedule = plan.metas
-    base = schedule.base_values
-    # base_values is a MappingProxyType: its copy() copies the dict underneath (4 µs);
-    # dict(proxy) walks the mapping protocol key by key (80 µs for the stock rules).
-    copy = getattr(base, "copy", None)
-    values: dict[str, float] = copy() if copy is not None else dict(base)
+
+def _collect(
+    ruleset: RuleSet,
+    schedule: MetaSchedule,
+    header_hits: HeaderHits,
+    defects: list[str],
+) -> CheckResult:
+    """Header hits → metas → the result (everything after the header groups).
+
+    Values live in a list by slot (``MetaSchedule.slots``) copied from the baseline; a
+    header test whose value differs from it has its slot in ``changed``.
+    """
+    base = schedule.base_slots
+    slots = schedule.slots
+    values: list[float] = list(base)
+    changed: list[int] = []
+    # Header tests that hit at the baseline: 0 unless they hit again (compared below).
+    base_header_slots = schedule.base_header_slots
+    for slot in base_header_slots:
+        values[slot] = 0
     hit_scores: list[float] = []
     test_names: list[str] = []
     subtests: list[str] = []
     details: dict[str, RuleHit] = {}
-    changed: list[str] = []
     for test, outcome in header_hits:
         score = test.score
         if not score:
             continue  # got_hit ignores zero-score rules (hand-built rule sets only)
         name = test.name
         count = outcome.count if test.maxhits is not None else 1
-        values[name] = count
-        if base.get(name) != count:
-            changed.append(name)
+        slot = slots[name]
+        values[slot] = count
+        if not base[slot] and count:
+            changed.append(slot)  # (a test with a baseline value is compared below)
         if name.startswith("__"):
             subtests.append(name)  # sub-rules only need their name (no RuleHit)
         else:
@@ -74,24 +97,26 @@ def run_rules(
             details[name] = RuleHit(
                 name, "header", score, count, test.spec, outcome.subject, outcome.span
             )
-    if schedule.base_header_hits:
-        hit_names = set(subtests).union(details)
-        for name in schedule.base_header_hits:
-            if name not in hit_names:
-                values[name] = 0
-                changed.append(name)
+    for slot in base_header_slots:
+        if values[slot] != base[slot]:
+            changed.append(slot)
 
-    meta_hits = _run_metas(schedule, values, changed)
-    rank = schedule.rank
-    metas = ruleset.metas
-    for name in sorted(meta_hits, key=rank.__getitem__):
+    hits = _run_metas(schedule, values, changed)
+    names = schedule.names
+    ranked = schedule.ranked
+    steps = schedule.steps
+    place = hits.find(1)
+    while place >= 0:
+        position = ranked[place]
+        place = hits.find(1, place + 1)
+        name = names[position]
         if name.startswith("__"):
             subtests.append(name)
         else:
-            score = metas[name].score
+            score = steps[position][3]
             hit_scores.append(score)
             test_names.append(name)
-            details[name] = RuleHit(name, "meta", score, meta_hits[name])
+            details[name] = RuleHit(name, "meta", score, values[position])
 
     total = total_score(hit_scores)
     required = ruleset.required_score
@@ -108,61 +133,103 @@ def run_rules(
     )
 
 
-def _run_metas(
-    schedule: MetaSchedule, values: dict[str, float], changed: list[str]
-) -> dict[str, float]:
-    """Propagate the header tests in ``changed`` through the metas; ``values`` is updated
-    in place. Returns the metas that hit, with their values.
+def _run_metas(schedule: MetaSchedule, values: list[float], changed: list[int]) -> bytearray:
+    """Propagate the header tests whose slots are in ``changed`` through the metas;
+    ``values`` is updated in place. Returns the hit flags by place in hit order
+    (``MetaSchedule.ranked``).
 
     This is ``plan.evaluate_meta_state`` inlined (it runs ~100 times per message): a
     meta reading an absent meta is absent; a true result is a hit with an entry only
     with a non-zero score (the zero-score dead end); a false one records 0.
     """
-    absent = set(schedule.base_absent)
-    meta_hits = dict(schedule.base_hits)
-    dependents = schedule.dependents
+    present = bytearray(schedule.base_present)
+    hits = bytearray(schedule.base_ranked_hits)
+    ranks = schedule.ranks
+    readers = schedule.readers
     steps = schedule.steps
     # Pending positions as a byte map scanned upwards with bytearray.find (C speed): a
     # meta's readers always come later in the topological order, so one ascending pass
     # evaluates each pending meta once, after everything it reads.
     pending = bytearray(len(steps))
-    for name in changed:
-        for position in dependents.get(name, ()):
-            pending[position] = 1
+    for slot in changed:
+        for reader in readers[slot]:
+            pending[reader] = 1
     position = pending.find(1)
     while position >= 0:
-        name, meta_deps, direct, evaluate, score = steps[position]
-        position = pending.find(1, position + 1)
-        present = hit = False
+        current = position
+        kind, terms, evaluate, score, reads = steps[current]
+        position = pending.find(1, current + 1)
+        is_present = is_hit = False
         value: float = 0.0
-        if not absent or absent.isdisjoint(meta_deps):
-            try:
-                result = direct(values)
-            except (KeyError, ZeroDivisionError):
-                result = evaluate(values)
-            # perl_true: false for 0, "" and "0"
-            truthy = result not in ("", "0") if isinstance(result, str) else result != 0
+        ready = True
+        for read in reads:
+            if not present[read]:
+                ready = False
+                break
+        if ready:
+            truthy = False
+            number: float = 0.0
+            if kind == STEP_AND:
+                # Perl's &&: the first false operand, else the last one (``!`` gives 1).
+                truthy = True
+                for term in terms:
+                    operand = values[term >> 1]
+                    if term & 1:
+                        if operand:
+                            truthy = False
+                            break
+                        number = 1.0
+                    elif operand:
+                        number = operand
+                    else:
+                        truthy = False
+                        break
+            elif kind == STEP_OR:
+                # Perl's ||: the first true operand (``!`` of a false one gives 1).
+                for term in terms:
+                    operand = values[term >> 1]
+                    if term & 1:
+                        if not operand:
+                            truthy = True
+                            number = 1.0
+                            break
+                    elif operand:
+                        truthy = True
+                        number = operand
+                        break
+            else:
+                assert evaluate is not None
+                result: float | str
+                if kind == STEP_CALL:
+                    try:
+                        result = evaluate(values)
+                    except ZeroDivisionError:
+                        result = 0  # Perl dies in the meta's sub: no hit (compile.py)
+                else:
+                    result = evaluate(values)
+                # perl_true: false for 0, "" and "0"
+                truthy = result not in ("", "0") if isinstance(result, str) else result != 0
+                if truthy:
+                    number = positive_value(result)
             if not truthy:
-                present = True
+                is_present = True
             elif score:
-                present = hit = True
-                value = positive_value(result)
-        was_present = name not in absent
-        if present == was_present and value == values[name] and hit == (name in meta_hits):
+                is_present = is_hit = True
+                value = number if number > 0 else 1.0  # positive_value
+        place = ranks[current]
+        if (
+            is_present == (present[current] == 1)
+            and value == values[current]
+            and is_hit == (hits[place] == 1)
+        ):
             continue
-        values[name] = value
-        if present:
-            absent.discard(name)
-        else:
-            absent.add(name)
-        if hit:
-            meta_hits[name] = value
-        else:
-            meta_hits.pop(name, None)
-        readers = dependents.get(name)
-        if readers:
-            for reader in readers:
+        values[current] = value
+        present[current] = 1 if is_present else 0
+        hits[place] = 1 if is_hit else 0
+        followers = readers[current]
+        if followers:
+            for reader in followers:
                 pending[reader] = 1
-            if position < 0 or readers[0] < position:
-                position = readers[0]  # readers are sorted, all after this meta
-    return meta_hits
+            if position < 0 or followers[0] < position:
+                position = followers[0]  # readers are sorted, all after this meta
+    return hits
