@@ -265,14 +265,18 @@ def _run_entry(
     timeout: float,
     hits: HeaderHits,
     defects: list[str],
+    scanned: bool = False,
 ) -> None:
     """One test on a defined value: prefilter and guard, then the regex (or
-    match_header_test)."""
+    match_header_test). ``scanned``: the group's scan named the test; its database holds
+    the test's superset, which keeps every literal the prefilter requires, so only the
+    guard is left to try."""
     test = entry.test
     prefilter = entry.prefilter
     if value and (
         (
-            prefilter is not None
+            not scanned
+            and prefilter is not None
             and (
                 entry.quick not in (lowered if entry.quick_folded else value)
                 or (entry.more and not prefilter.may_match(value, lowered))
@@ -332,7 +336,7 @@ def _run_group(group: SpecGroup, value: bytes, timeout: float) -> _Result:
             elif i in known_hit:
                 hits.append((entries[i].test, Outcome(1, None, value)))
             elif i not in known_miss:
-                _run_entry(entries[i], value, lowered, timeout, hits, defects)
+                _run_entry(entries[i], value, lowered, timeout, hits, defects, True)
     return tuple(hits), tuple(defects)
 
 
