@@ -95,10 +95,11 @@ class MetaSchedule:
             0 … len(order) - 1, slot = position.
         names: slot → name.
         base_slots: ``base_values`` by slot.
-        base_present: per position, 1 if the meta has an entry at the baseline.
+        base_present: per position, whether the meta has an entry at the baseline.
+        base_hit: per position, whether the meta hits at the baseline.
+        base_hit_positions: the positions where ``base_hit`` is true.
         ranks: per position, its place in hit order (``rank`` ascending).
         ranked: place in hit order → position.
-        base_ranked_hits: per place in hit order, 1 if that meta hits at the baseline.
         readers: per slot, the positions of the live metas that read it (ascending).
         base_header_slots: the slots of ``base_header_hits``.
         steps: per position, how to evaluate it (:data:`MetaStep`).
@@ -115,10 +116,11 @@ class MetaSchedule:
     slots: Mapping[str, int]
     names: tuple[str, ...]
     base_slots: tuple[float, ...]
-    base_present: bytes
+    base_present: tuple[bool, ...]
+    base_hit: tuple[bool, ...]
+    base_hit_positions: tuple[int, ...]
     ranks: tuple[int, ...]
     ranked: tuple[int, ...]
-    base_ranked_hits: bytes
     readers: tuple[tuple[int, ...], ...]
     base_header_slots: tuple[int, ...]
     steps: tuple[MetaStep, ...]
@@ -239,10 +241,11 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
         slots=MappingProxyType(slots),
         names=names,
         base_slots=tuple(base[name] for name in names),
-        base_present=bytes(0 if name in absent else 1 for name in live),
+        base_present=tuple(name not in absent for name in live),
+        base_hit=tuple(name in hits for name in live),
+        base_hit_positions=tuple(position[name] for name in live if name in hits),
         ranks=tuple(ranks),
         ranked=ranked,
-        base_ranked_hits=bytes(1 if live[at] in hits else 0 for at in ranked),
         readers=tuple(readers_of.get(name, ()) for name in names),
         base_header_slots=tuple(slots[name] for name in base_header_hits),
         steps=tuple(

@@ -12,11 +12,17 @@ transcribed), computed with less work (``plan.py`` says why it is the same):
   metas downstream of a header test whose value differs from it, stopping where nothing
   changes.
 
-Per-message state is a few small dicts, sets and lists; no rule objects are built. The
-rule set is never mutated, so checks may run concurrently on one rule set.
+Values are kept by slot (a number per rule name, ``MetaSchedule.slots``) in one set of
+arrays per thread and schedule (``_Scratch``), holding the baseline between checks: a
+check writes the entries it changes and restores exactly those, so a message costs what
+it changes, not the ~2,400 baseline values. Otherwise per-message state is a few small
+lists; no rule objects are built. The rule set is never mutated, so checks may run
+concurrently on one rule set (``tests/unit/engine/test_engine_scratch.py``).
 """
 
 from __future__ import annotations
+
+import threading
 
 from spamhdr.engine.groups import HeaderHits, match_groups
 from spamhdr.engine.match import HeaderSource
@@ -56,6 +62,27 @@ def run_rules(
     return _collect(ruleset, plan.metas, header_hits, defects)
 
 
+class _Scratch:
+    """One thread's per-message arrays for one schedule, kept between checks.
+
+    Between checks every entry equals the schedule's baseline: a check writes only the
+    entries it changes and restores exactly those at the end, instead of copying the
+    ~2,400 baseline values per message. A check takes the scratch out of the thread's
+    slot while it runs, so a nested or concurrent use (and a check that raised) never
+    sees it half-written: those build a fresh one.
+    """
+
+    def __init__(self, schedule: MetaSchedule) -> None:
+        self.schedule = schedule
+        self.values: list[float] = list(schedule.base_slots)
+        self.present: list[bool] = list(schedule.base_present)
+        self.hit: list[bool] = list(schedule.base_hit)
+        self.pending: list[bool] = [False] * len(schedule.steps)
+
+
+_LOCAL = threading.local()
+
+
 def _collect(
     ruleset: RuleSet,
     schedule: MetaSchedule,
@@ -64,12 +91,18 @@ def _collect(
 ) -> CheckResult:
     """Header hits → metas → the result (everything after the header groups).
 
-    Values live in a list by slot (``MetaSchedule.slots``) copied from the baseline; a
-    header test whose value differs from it has its slot in ``changed``.
+    Values live in a list by slot (``MetaSchedule.slots``) holding the baseline; a header
+    test whose value differs from it has its slot in ``changed``.
     """
+    scratch = getattr(_LOCAL, "scratch", None)
+    if isinstance(scratch, _Scratch) and scratch.schedule is schedule:
+        _LOCAL.scratch = None
+    else:
+        scratch = _Scratch(schedule)
     base = schedule.base_slots
     slots = schedule.slots
-    values: list[float] = list(base)
+    values = scratch.values
+    written: list[int] = []  # header slots written (restored at the end)
     changed: list[int] = []
     # Header tests that hit at the baseline: 0 unless they hit again (compared below).
     base_header_slots = schedule.base_header_slots
@@ -87,6 +120,7 @@ def _collect(
         count = outcome.count if test.maxhits is not None else 1
         slot = slots[name]
         values[slot] = count
+        written.append(slot)
         if not base[slot] and count:
             changed.append(slot)  # (a test with a baseline value is compared below)
         if name.startswith("__"):
@@ -101,14 +135,22 @@ def _collect(
         if values[slot] != base[slot]:
             changed.append(slot)
 
-    hits = _run_metas(schedule, values, changed)
+    touched = _run_metas(schedule, scratch, changed)
+    # Meta hits in SpamAssassin's order (plan.py ``rank``): the baseline's that still
+    # hit, and the metas that hit now and did not at the baseline.
+    hit = scratch.hit
+    base_hit = schedule.base_hit
+    ranks = schedule.ranks
+    places = [ranks[p] for p in schedule.base_hit_positions if hit[p]]
+    for position in touched:
+        if hit[position] and not base_hit[position]:
+            places.append(ranks[position])
+    places.sort()
     names = schedule.names
     ranked = schedule.ranked
     steps = schedule.steps
-    place = hits.find(1)
-    while place >= 0:
+    for place in places:
         position = ranked[place]
-        place = hits.find(1, place + 1)
         name = names[position]
         if name.startswith("__"):
             subtests.append(name)
@@ -117,6 +159,19 @@ def _collect(
             hit_scores.append(score)
             test_names.append(name)
             details[name] = RuleHit(name, "meta", score, values[position])
+
+    # Back to the baseline for the next message.
+    for slot in written:
+        values[slot] = base[slot]
+    for slot in base_header_slots:
+        values[slot] = base[slot]
+    present = scratch.present
+    base_present = schedule.base_present
+    for position in touched:
+        values[position] = base[position]
+        present[position] = base_present[position]
+        hit[position] = base_hit[position]
+    _LOCAL.scratch = scratch
 
     total = total_score(hit_scores)
     required = ruleset.required_score
@@ -133,32 +188,40 @@ def _collect(
     )
 
 
-def _run_metas(schedule: MetaSchedule, values: list[float], changed: list[int]) -> bytearray:
-    """Propagate the header tests whose slots are in ``changed`` through the metas;
-    ``values`` is updated in place. Returns the hit flags by place in hit order
-    (``MetaSchedule.ranked``).
+def _run_metas(schedule: MetaSchedule, scratch: _Scratch, changed: list[int]) -> list[int]:
+    """Propagate the header tests whose slots are in ``changed`` through the metas, in
+    ``scratch``. Returns the positions of the metas whose state changed (each once).
 
     This is ``plan.evaluate_meta_state`` inlined (it runs ~100 times per message): a
     meta reading an absent meta is absent; a true result is a hit with an entry only
     with a non-zero score (the zero-score dead end); a false one records 0.
     """
-    present = bytearray(schedule.base_present)
-    hits = bytearray(schedule.base_ranked_hits)
-    ranks = schedule.ranks
+    values = scratch.values
+    present = scratch.present
+    hit = scratch.hit
+    pending = scratch.pending
     readers = schedule.readers
     steps = schedule.steps
-    # Pending positions as a byte map scanned upwards with bytearray.find (C speed): a
-    # meta's readers always come later in the topological order, so one ascending pass
-    # evaluates each pending meta once, after everything it reads.
-    pending = bytearray(len(steps))
+    touched: list[int] = []
+    # Pending positions as flags scanned upwards: a meta's readers always come later in
+    # the topological order, so one ascending pass evaluates each pending meta once,
+    # after everything it reads; the flags are all false again when the pass ends.
+    first = len(steps)
+    last = -1
     for slot in changed:
-        for reader in readers[slot]:
-            pending[reader] = 1
-    position = pending.find(1)
-    while position >= 0:
-        current = position
+        followers = readers[slot]
+        if followers:
+            for reader in followers:
+                pending[reader] = True
+            first = min(first, followers[0])
+            last = max(last, followers[-1])
+    current = first
+    while current <= last:
+        if not pending[current]:
+            current += 1
+            continue
+        pending[current] = False
         kind, terms, evaluate, score, reads = steps[current]
-        position = pending.find(1, current + 1)
         is_present = is_hit = False
         value: float = 0.0
         ready = True
@@ -216,20 +279,17 @@ def _run_metas(schedule: MetaSchedule, values: list[float], changed: list[int]) 
             elif score:
                 is_present = is_hit = True
                 value = number if number > 0 else 1.0  # positive_value
-        place = ranks[current]
-        if (
-            is_present == (present[current] == 1)
-            and value == values[current]
-            and is_hit == (hits[place] == 1)
-        ):
+        if is_present == present[current] and value == values[current] and is_hit == hit[current]:
+            current += 1
             continue
         values[current] = value
-        present[current] = 1 if is_present else 0
-        hits[place] = 1 if is_hit else 0
+        present[current] = is_present
+        hit[current] = is_hit
+        touched.append(current)
         followers = readers[current]
         if followers:
             for reader in followers:
-                pending[reader] = 1
-            if position < 0 or followers[0] < position:
-                position = followers[0]  # readers are sorted, all after this meta
-    return hits
+                pending[reader] = True
+            last = max(last, followers[-1])  # readers are sorted, all after this meta
+        current += 1
+    return touched
