@@ -50,7 +50,9 @@ except Exception:  # not installed, or its library does not load: pure-Python pa
 AVAILABLE = _hs is not None
 _EXACT = _hs.HS_FLAG_SINGLEMATCH if _hs is not None else 0
 _PREFILTER = (_hs.HS_FLAG_PREFILTER | _hs.HS_FLAG_SINGLEMATCH) if _hs is not None else 0
-_CACHE_FORMAT = b"spamhdr-hs-2"
+_CACHE_FORMAT = b"spamhdr-hs-3"
+#: Database ids of a rule's extra parts: its position plus a multiple of this.
+_PART_STEP = 1 << 20
 #: Translations longer than this stay out of the databases (they run with their literal
 #: prefilters, as without Hyperscan). Every stock 4.0.1 rule fits since the databases are
 #: cached: the longest are the fuzzy spellings spelled out over Latin-1 and UTF-8
@@ -78,11 +80,14 @@ class GroupScanner:
         exact: the covered rules whose translation is exact (``superset.Translation``)
             and compiled without prefilter approximation: for them a candidate is a
             value the regex matches.
+        parts: (position, ids of its extra parts) for the rules whose translation has
+            ``parts``: such a rule is a candidate only when all of them matched too.
     """
 
     database: Any
     covered: frozenset[int]
     exact: frozenset[int] = frozenset()
+    parts: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     def candidates(self, value: bytes) -> set[int] | None:
         """Positions of the covered rules that may match ``value``; None when the scan
@@ -92,7 +97,14 @@ class GroupScanner:
             self.database.scan(value, match_event_handler=_collect, context=found)
         except Exception:  # scratch in use, or anything else: fall back, never fail
             return None
-        return set(found)
+        if not self.parts:
+            return set(found)
+        matched = set(found)
+        candidates = {rule_id for rule_id in matched if rule_id < _PART_STEP}
+        for position, part_ids in self.parts:
+            if position in candidates and not matched.issuperset(part_ids):
+                candidates.discard(position)
+        return candidates
 
 
 #: (position in the group, pattern text, exact)
@@ -192,6 +204,12 @@ def compile_scanner(
         found = translate(pattern)
         if found is not None and len(found.text) <= MAX_PATTERN_BYTES:
             entries.append((position, found.text, found.exact))
+            if len(patterns) < _PART_STEP:
+                entries.extend(
+                    (position + _PART_STEP * (k + 1), part, False)
+                    for k, part in enumerate(found.parts)
+                    if len(part) <= MAX_PATTERN_BYTES
+                )
     if not entries:
         return None
     path = _cache_path(cache_dir, entries) if cache_dir is not None else None
@@ -216,8 +234,13 @@ def compile_scanner(
         else:
             if path is not None:
                 _store_cached(path, database)
+    parts: dict[int, list[int]] = {}
+    for rule_id, _, _ in entries:
+        if rule_id >= _PART_STEP:
+            parts.setdefault(rule_id % _PART_STEP, []).append(rule_id)
     return GroupScanner(
         database,
-        frozenset(position for position, _, _ in entries),
+        frozenset(position for position, _, _ in entries if position < _PART_STEP),
         frozenset(position for position, _, exact in entries if exact),
+        tuple((position, tuple(ids)) for position, ids in sorted(parts.items())),
     )

@@ -67,6 +67,14 @@ CASES: list[tuple[str, bool, list[bytes]]] = [
     ("/x\n^y/m", False, [b"x\ny", b"x\nzy", b"xy"]),  # an inner ^: dropped
     ("/(?:foo)?bar/", True, [b"bar", b"foobar", b"ba"]),
     ("/foo|bar/", True, [b"xbar", b"foo", b"fo"]),
+    # Positive lookaheads: dropped from the translation, kept in an extra part (P A).
+    ("/foo(?=bar)/", False, [b"foobar", b"foobaz", b"xfoobarx"]),
+    ("/a(?=b+c)b/i", False, [b"ABBC", b"abx", b"abc"]),
+    (
+        r"/^(?!Content-)(?:[a-z]{4,}-[a-z]{3,}):\s+\d(?=\S{6,}\s*$)[\da-f]*(?:[-.]\w+)*\s*$/ism",
+        False,
+        [b"Tracking-Num: 1234abcd", b"MIME-Version: 1.0", b"a\nReply-Num: 9876543\n"],
+    ),
     ("/a{0,3}bc/", True, [b"bc", b"aaabc", b"b c"]),
     ("/a{2,}c/", True, [b"aac", b"ac"]),
     ("/(?:ab)+?cd/", True, [b"ababcd", b"acd"]),
@@ -226,3 +234,28 @@ def test_hyperscan_case_folding_is_ascii_only() -> None:
             if found:
                 matched.add(other)
         assert matched == {byte, bytes((byte,)).swapcase()[0]}, byte
+
+
+@pytest.mark.parametrize(
+    ("perl", "pruned", "kept"),
+    [
+        ("/foo(?=bar)/", b"foobaz", b"foobar"),
+        # __RAND_HEADER's shape: without its lookahead every "MIME-Version: 1.0" is a
+        # candidate; its part P A rejects it.
+        (
+            r"/^(?:[a-z]{4,}-[a-z]{3,}):\s+\d(?=\S{6,}\s*$)[\da-f]*(?:[-.]\w+)*\s*$/ism",
+            b"Subject: x\nMIME-Version: 1.0\n",
+            b"Subject: x\nTracking-Num: 1234abcd\n",
+        ),
+    ],
+)
+def test_a_lookahead_part_prunes_candidates(perl: str, pruned: bytes, kept: bytes) -> None:
+    pattern = _compiled(perl)
+    translation = translate(pattern)
+    assert translation is not None and translation.parts
+    scanner = _scanner(pattern)
+    assert scanner is not None and scanner.parts
+    assert pattern.search(pruned) is None
+    assert scanner.candidates(pruned) == set()
+    assert pattern.search(kept) is not None
+    assert scanner.candidates(kept) == {0}
