@@ -2,7 +2,9 @@
 
 The engine keeps a message's ``tests_already_hit`` values in a list by slot and evaluates
 literal chains (``A && !B && C``, ``A || B``, ``A``, ``!A``) in line, other expressions
-through closures over that list (metafast.py ``compile_meta_indexed``). Reference:
+through closures over that list (metafast.py ``compile_meta_indexed``) or, for nested
+``&&``/``||``/``!`` and comparisons of sums, as a small program (``logic_program``, run
+by run.py ``_run_program``). Reference:
 :func:`spamhdr.rules.compile_meta`, the Perl-semantics evaluator (perlop: ``&&`` returns
 the first false operand or the last, ``||`` the first true one or the last, ``!`` gives
 ``""`` or 1). Checked here: the closures return what it returns, and whole checks with
@@ -18,12 +20,22 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spamhdr.engine.metafast import compile_meta_indexed, literal_chain
-from spamhdr.engine.model import CheckResult, HeaderTest, MetaTest, RuleSet
+from spamhdr.engine.metafast import COMPARISONS, compile_meta_indexed, literal_chain, logic_program
+from spamhdr.engine.model import CheckResult, HeaderTest, MetaTest, RuleSet, positive_value
 from spamhdr.engine.reference import run_rules_reference
-from spamhdr.engine.run import run_rules
+from spamhdr.engine.run import _run_program, run_rules
 from spamhdr.rules import compile_meta
-from spamhdr.rules.meta import Binary, Chain, MetaExpr, Name, Num, Ternary, Unary, meta_names
+from spamhdr.rules.meta import (
+    Binary,
+    Chain,
+    MetaExpr,
+    Name,
+    Num,
+    Ternary,
+    Unary,
+    meta_names,
+    perl_truth,
+)
 
 HEADERS = [f"H{i}" for i in range(5)]
 METAS = [f"M{i}" for i in range(6)] + ["__S0", "__S1"]
@@ -61,13 +73,44 @@ def _trees(names: list[str]) -> st.SearchStrategy[MetaExpr]:
         return st.one_of(
             st.builds(Unary, st.sampled_from(["!", "!", "-"]), inner),
             st.builds(
-                Binary, st.sampled_from(["&&", "||", "&&", "||", "+", ">", "/"]), inner, inner
+                Binary,
+                st.sampled_from(["&&", "||", "&&", "||", "+", ">", "/", "==", ">=", "<", "!="]),
+                inner,
+                inner,
             ),
             st.builds(lambda a, b, c: Chain(("<", "<="), (a, b, c)), inner, inner, inner),
             st.builds(Ternary, inner, inner, inner),
         )
 
     return st.one_of(_literal_chains(names), st.recursive(leaves, extend, max_leaves=6))
+
+
+def _logic_trees(names: list[str]) -> st.SearchStrategy[MetaExpr]:
+    """What ``logic_program`` compiles: names, integer constants, ``!``, ``&&``/``||``,
+    comparisons of left-associative sums (``__A + __B + 1 > 2``)."""
+
+    def total(operands: list[MetaExpr]) -> MetaExpr:
+        tree = operands[0]
+        for operand in operands[1:]:
+            tree = Binary("+", tree, operand)
+        return tree
+
+    addend: st.SearchStrategy[MetaExpr] = st.one_of(
+        st.sampled_from(names).map(Name), st.sampled_from([0, 1, 2, 3]).map(Num)
+    )
+    sums = st.lists(addend, min_size=1, max_size=4).map(total)
+    comparison = st.builds(Binary, st.sampled_from(COMPARISONS), sums, sums)
+    leaves = st.one_of(
+        st.sampled_from(names).map(Name), st.sampled_from([0, 1, 2, 1.0]).map(Num), comparison
+    )
+
+    def extend(inner: st.SearchStrategy[MetaExpr]) -> st.SearchStrategy[MetaExpr]:
+        return st.one_of(
+            st.builds(Unary, st.just("!"), inner),
+            st.builds(Binary, st.sampled_from(["&&", "||"]), inner, inner),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=8)
 
 
 def _same(got: object, expected: object) -> bool:
@@ -93,6 +136,25 @@ def test_indexed_closures_equal_compile_meta(tree: MetaExpr, values: dict[str, f
     except ZeroDivisionError:
         got = ZeroDivisionError
     assert _same(got, expected)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _logic_trees(["A", "B", "C", "D"]),
+    st.fixed_dictionaries({n: st.sampled_from([0, 1, 2, 0.5, 1.0, 3]) for n in "ABCD"}),
+)
+def test_logic_programs_equal_compile_meta(tree: MetaExpr, values: dict[str, float]) -> None:
+    slots = {"D": 0, "C": 1, "B": 2, "A": 3}
+    by_slot = [values[name] for name in sorted(slots, key=slots.__getitem__)]
+    program = logic_program(tree, slots)
+    assert program is not None
+    expected = compile_meta(tree)(values.__getitem__)
+    truthy, number, end = _run_program(program, 0, by_slot)
+    assert end == len(program)
+    # The engine reads the truth, and the value only when true (``got_hit``'s value).
+    assert truthy == perl_truth(expected)
+    if truthy:
+        assert (number if number > 0 else 1.0) == positive_value(expected)
 
 
 @settings(max_examples=300, deadline=None)

@@ -17,19 +17,36 @@ checks the two agree.
 
 The engine itself keeps its per-message values in a list indexed by *slot* (a number per
 rule name, fixed per rule set, ``plan.py``): :func:`compile_meta_indexed` is the same
-compilation over such a list, and :func:`literal_chain` describes a literal chain as slot
-numbers so that ``run.py`` can evaluate it in line, without a call
-(``tests/property/test_engine_metaindex.py`` checks both against ``compile_meta``).
+compilation over such a list, :func:`literal_chain` describes a literal chain as slot
+numbers so that ``run.py`` can evaluate it in line, without a call, and
+:func:`logic_program` does the same for nested ``&&``/``||``/``!`` over names, integer
+constants and comparisons of sums of them (``tests/property/test_engine_metaindex.py``
+checks all three against ``compile_meta``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Final
 
 from spamhdr.rules import compile_meta
 from spamhdr.rules.meta import Binary, MetaExpr, Name, Num, Unary, meta_names, perl_truth
 
-__all__ = ["IndexedFn", "MetaFn", "compile_meta_fast", "compile_meta_indexed", "literal_chain"]
+__all__ = [
+    "COMPARISONS",
+    "OP_AND",
+    "OP_COMPARE",
+    "OP_CONSTANT",
+    "OP_LITERAL",
+    "OP_NOT",
+    "OP_OR",
+    "IndexedFn",
+    "MetaFn",
+    "compile_meta_fast",
+    "compile_meta_indexed",
+    "literal_chain",
+    "logic_program",
+]
 
 Value = float | str
 #: A compiled expression: ``tests_already_hit`` values → the Perl result.
@@ -247,3 +264,83 @@ def compile_meta_indexed(tree: MetaExpr, slots: Mapping[str, int]) -> IndexedFn:
         return general(lambda name: values[by_name[name]])
 
     return resolve_in
+
+
+# Operations of a logic program (:func:`logic_program`), evaluated by ``run.py``.
+OP_LITERAL: Final = 0  # [OP_LITERAL, 2 * slot + negated]
+OP_AND: Final = 1  # [OP_AND, end, operand, operand, ...]: end = index after the last
+OP_OR: Final = 2  # [OP_OR, end, operand, operand, ...]
+OP_NOT: Final = 3  # [OP_NOT, operand]
+OP_CONSTANT: Final = 4  # [OP_CONSTANT, n]: an integer 0 <= n < 2**30
+#: [OP_COMPARE, COMPARISONS index, n, n addends, m, m addends]: ``a + b ... <op> c + ...``
+#: summed left to right; an addend is ``2 * slot`` or ``2 * n + 1`` (an integer n).
+OP_COMPARE: Final = 5
+COMPARISONS: Final = ("<", ">", "<=", ">=", "==", "!=")
+_MAX_CONSTANT = 1 << 30
+
+
+def _small_integer(value: float) -> int | None:
+    if isinstance(value, bool) or not float(value).is_integer():
+        return None
+    number = int(value)
+    return number if 0 <= number < _MAX_CONSTANT else None
+
+
+def logic_program(tree: MetaExpr, slots: Mapping[str, int]) -> tuple[int, ...] | None:
+    """``tree`` as a program of ``OP_*`` codes (prefix order) when it is made only of
+    names, ``!``, ``&&``/``||`` chains, integer constants and comparisons (``<`` ``>``
+    ``<=`` ``>=`` ``==`` ``!=``) between left-associative sums of names and integer
+    constants; None otherwise, or when a name has no slot. Perl semantics as in
+    :func:`compile_meta_fast`; a comparison gives 1 or ``""``."""
+    program: list[int] = []
+    return tuple(program) if _emit(tree, slots, program) else None
+
+
+def _emit(tree: MetaExpr, slots: Mapping[str, int], program: list[int]) -> bool:
+    literal = _literal(tree)
+    if literal is not None:
+        name, negated = literal
+        if name not in slots:
+            return False
+        program += (OP_LITERAL, 2 * slots[name] + (1 if negated else 0))
+        return True
+    if isinstance(tree, Num):
+        number = _small_integer(tree.value)
+        if number is None:
+            return False
+        program += (OP_CONSTANT, number)
+        return True
+    if isinstance(tree, Unary) and tree.op == "!":
+        program.append(OP_NOT)
+        return _emit(tree.operand, slots, program)
+    if isinstance(tree, Binary) and tree.op in ("&&", "||"):
+        program += (OP_AND if tree.op == "&&" else OP_OR, 0)
+        end_at = len(program) - 1
+        for operand in _operands(tree, tree.op):
+            if not _emit(operand, slots, program):
+                return False
+        program[end_at] = len(program)
+        return True
+    if isinstance(tree, Binary) and tree.op in COMPARISONS:
+        left = _addends(tree.left, slots)
+        right = _addends(tree.right, slots)
+        if left is None or right is None:
+            return False
+        program += (OP_COMPARE, COMPARISONS.index(tree.op), len(left), *left)
+        program += (len(right), *right)
+        return True
+    return False
+
+
+def _addends(tree: MetaExpr, slots: Mapping[str, int]) -> list[int] | None:
+    """``a + b + c`` (left-associative, as written) → addend codes; None otherwise."""
+    codes: list[int] = []
+    for operand in _operands(tree, "+"):
+        if isinstance(operand, Name) and operand.name in slots:
+            codes.append(2 * slots[operand.name])
+            continue
+        number = _small_integer(operand.value) if isinstance(operand, Num) else None
+        if number is None:
+            return None
+        codes.append(2 * number + 1)
+    return codes

@@ -38,7 +38,12 @@ from typing import Final
 
 from spamhdr.engine.groups import GroupIndex, SpecGroup, compile_group, index_groups, match_groups
 from spamhdr.engine.match import HeaderSource
-from spamhdr.engine.metafast import IndexedFn, compile_meta_indexed, literal_chain
+from spamhdr.engine.metafast import (
+    IndexedFn,
+    compile_meta_indexed,
+    literal_chain,
+    logic_program,
+)
 from spamhdr.engine.model import MetaTest, RuleSet, positive_value
 from spamhdr.engine.multipattern import AVAILABLE
 from spamhdr.rules.meta import RULENAME_RE, meta_names, perl_truth, tokenize_meta
@@ -48,6 +53,7 @@ __all__ = [
     "STEP_CALL",
     "STEP_MAPPING",
     "STEP_OR",
+    "STEP_PROGRAM",
     "MetaSchedule",
     "MetaStep",
     "Plan",
@@ -58,9 +64,9 @@ __all__ = [
 ]
 
 #: How ``run.py`` evaluates one meta (``MetaSchedule.steps``): kind (``STEP_*``), terms
-#: (for ``STEP_AND``/``STEP_OR``: ``2 * slot + negated`` per operand, ``metafast.py``),
-#: evaluator over the values by slot (``STEP_CALL``, ``STEP_MAPPING``), score, and the
-#: positions of the metas it reads.
+#: (``STEP_AND``/``STEP_OR``: ``2 * slot + negated`` per operand; ``STEP_PROGRAM``: the
+#: ``metafast.logic_program``), evaluator over the values by slot (``STEP_CALL``,
+#: ``STEP_MAPPING``), score, and the positions of the metas it reads.
 MetaStep = tuple[int, tuple[int, ...], IndexedFn | None, float, tuple[int, ...]]
 #: A chain of literals under ``&&`` / ``||``, evaluated in line.
 STEP_AND: Final = 0
@@ -70,6 +76,9 @@ STEP_OR: Final = 1
 STEP_CALL: Final = 2
 #: A meta without ``tree`` (hand-built): its own evaluators on a name → value dict.
 STEP_MAPPING: Final = 3
+#: Nested ``&&``/``||``/``!`` and comparisons of sums, evaluated by ``run.py`` without
+#: calls (``metafast.logic_program``).
+STEP_PROGRAM: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,8 @@ class MetaSchedule:
         ranked: place in hit order → position.
         readers: per slot, the positions of the live metas that read it (ascending).
         base_header_slots: the slots of ``base_header_hits``.
+        sub_names: the names of sub-rules (``__``) among ``names``, sorted.
+        sub_ranks: per slot, the name's index in ``sub_names``, or -1 (not a sub-rule).
         steps: per position, how to evaluate it (:data:`MetaStep`).
     """
 
@@ -123,6 +134,8 @@ class MetaSchedule:
     ranked: tuple[int, ...]
     readers: tuple[tuple[int, ...], ...]
     base_header_slots: tuple[int, ...]
+    sub_names: tuple[str, ...]
+    sub_ranks: tuple[int, ...]
     steps: tuple[MetaStep, ...]
 
 
@@ -227,6 +240,8 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
     slots = {name: slot for slot, name in enumerate(names)}
     ranked = tuple(position[name] for name in sorted(live, key=rank.__getitem__))
     ranks = [0] * len(live)
+    sub_names = tuple(sorted(name for name in names if name.startswith("__")))
+    sub_rank = {name: rank for rank, name in enumerate(sub_names)}
     for place, at in enumerate(ranked):
         ranks[at] = place
     return MetaSchedule(
@@ -248,6 +263,8 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
         ranked=ranked,
         readers=tuple(readers_of.get(name, ()) for name in names),
         base_header_slots=tuple(slots[name] for name in base_header_hits),
+        sub_names=sub_names,
+        sub_ranks=tuple(sub_rank.get(name, -1) for name in names),
         steps=tuple(
             _step(meta, tuple(position[d] for d in meta_deps[i]), slots, names)
             for i, meta in enumerate(order)
@@ -265,6 +282,9 @@ def _step(
         if chain is not None:
             is_or, terms = chain
             return (STEP_OR if is_or else STEP_AND), terms, None, meta.score, reads
+        program = logic_program(tree, slots)
+        if program is not None:
+            return STEP_PROGRAM, program, None, meta.score, reads
         return STEP_CALL, (), compile_meta_indexed(tree, slots), meta.score, reads
     return STEP_MAPPING, (), _mapping_step(meta, names), meta.score, reads
 

@@ -26,11 +26,19 @@ import threading
 
 from spamhdr.engine.groups import HeaderHits, match_groups
 from spamhdr.engine.match import HeaderSource
+from spamhdr.engine.metafast import (
+    OP_AND,
+    OP_CONSTANT,
+    OP_LITERAL,
+    OP_NOT,
+    OP_OR,
+)
 from spamhdr.engine.model import CheckResult, RuleHit, RuleSet
 from spamhdr.engine.plan import (
     STEP_AND,
     STEP_CALL,
     STEP_OR,
+    STEP_PROGRAM,
     MetaSchedule,
     Plan,
     build_plan,
@@ -110,7 +118,10 @@ def _collect(
         values[slot] = 0
     hit_scores: list[float] = []
     test_names: list[str] = []
-    subtests: list[str] = []
+    # Sub-rules that hit, as indexes into the sorted ``sub_names`` (sorting numbers is
+    # cheaper than sorting their names).
+    sub_ranks = schedule.sub_ranks
+    subs: list[int] = []
     details: dict[str, RuleHit] = {}
     for test, outcome in header_hits:
         score = test.score
@@ -123,8 +134,9 @@ def _collect(
         written.append(slot)
         if not base[slot] and count:
             changed.append(slot)  # (a test with a baseline value is compared below)
-        if name.startswith("__"):
-            subtests.append(name)  # sub-rules only need their name (no RuleHit)
+        sub = sub_ranks[slot]
+        if sub >= 0:
+            subs.append(sub)  # sub-rules only need their name (no RuleHit)
         else:
             hit_scores.extend([score] * count)
             test_names.extend([name] * count)
@@ -151,10 +163,11 @@ def _collect(
     steps = schedule.steps
     for place in places:
         position = ranked[place]
-        name = names[position]
-        if name.startswith("__"):
-            subtests.append(name)
+        sub = sub_ranks[position]
+        if sub >= 0:
+            subs.append(sub)
         else:
+            name = names[position]
             score = steps[position][3]
             hit_scores.append(score)
             test_names.append(name)
@@ -172,6 +185,14 @@ def _collect(
         present[position] = base_present[position]
         hit[position] = base_hit[position]
     _LOCAL.scratch = scratch
+    subs.sort()
+    sub_names = schedule.sub_names
+    subtests: list[str] = []
+    previous = -1
+    for sub in subs:
+        if sub != previous:
+            subtests.append(sub_names[sub])
+            previous = sub
 
     total = total_score(hit_scores)
     required = ruleset.required_score
@@ -180,7 +201,7 @@ def _collect(
         required=required,
         is_spam=is_spam(total, required),
         hits=tuple(details[n] for n in sorted(details)),
-        subtests=tuple(sorted(set(subtests))),
+        subtests=tuple(subtests),
         test_names=tuple(test_names),
         not_evaluated=ruleset.not_evaluated,
         defects=tuple(defects),
@@ -247,6 +268,8 @@ def _run_metas(schedule: MetaSchedule, scratch: _Scratch, changed: list[int]) ->
                     else:
                         truthy = False
                         break
+            elif kind == STEP_PROGRAM:
+                truthy, number, _end = _run_program(terms, 0, values)
             elif kind == STEP_OR:
                 # Perl's ||: the first true operand (``!`` of a false one gives 1).
                 for term in terms:
@@ -293,3 +316,64 @@ def _run_metas(schedule: MetaSchedule, scratch: _Scratch, changed: list[int]) ->
             last = max(last, followers[-1])  # readers are sorted, all after this meta
         current += 1
     return touched
+
+
+def _run_program(program: tuple[int, ...], at: int, values: list[float]) -> tuple[bool, float, int]:
+    """Evaluate the node of a ``metafast.logic_program`` that starts at ``at``: (Perl
+    truth, its value when true, the index after the node). Perl semantics (perlop):
+    ``&&`` gives its first false operand or its last one, ``||`` its first true one,
+    ``!`` and comparisons give 1 or false; a false value is never read."""
+    op = program[at]
+    if op == OP_LITERAL:
+        term = program[at + 1]
+        operand = values[term >> 1]
+        if term & 1:
+            return not operand, 1.0, at + 2
+        return operand != 0, operand, at + 2
+    if op in (OP_AND, OP_OR):
+        end = program[at + 1]
+        at += 2
+        want = op == OP_OR  # the truth that ends the chain early
+        truthy = False
+        number = 0.0
+        while at < end:
+            truthy, number, at = _run_program(program, at, values)
+            if truthy == want:
+                return truthy, number, end
+        return truthy, number, end
+    if op == OP_NOT:
+        truthy, _number, at = _run_program(program, at + 1, values)
+        return not truthy, 1.0, at
+    if op == OP_CONSTANT:
+        constant = float(program[at + 1])
+        return constant != 0, constant, at + 2
+    # OP_COMPARE: two sums, each added up left to right as Perl does; ``which`` indexes
+    # metafast.COMPARISONS.
+    which = program[at + 1]
+    at += 2
+    sums = [0.0, 0.0]
+    for side in range(2):
+        count = program[at]
+        at += 1
+        total = 0.0
+        for index in range(count):
+            code = program[at + index]
+            addend = float(code >> 1) if code & 1 else values[code >> 1]
+            total = addend if index == 0 else total + addend
+        sums[side] = total
+        at += count
+    left = sums[0]
+    right = sums[1]
+    if which == 0:
+        result = left < right
+    elif which == 1:
+        result = left > right
+    elif which == 2:
+        result = left <= right
+    elif which == 3:
+        result = left >= right
+    elif which == 4:
+        result = left == right
+    else:
+        result = left != right
+    return result, 1.0, at
