@@ -45,6 +45,7 @@ GUARDED_STOCK_RULES = frozenset(
         "__TO_EQ_FROM_USR_2",
         "__TO_EQ_FROM_USR_NN_1",
         "__TO_EQ_FROM_USR_NN_2",
+        "RCVD_ILLEGAL_IP",
     }
 )
 
@@ -178,17 +179,54 @@ def test_guards_are_sound_on_every_corpus_message(shared_dir: Path) -> None:
     assert len(files) > 4000
     rejected = 0
     for path in files:
-        value = parse_sa_message(path.read_bytes()).get("ALL")
-        if not value:
-            continue
-        lowered = value.lower()
-        for text, pattern, guard in GUARDED:
-            if guard(lowered):
+        message = parse_sa_message(path.read_bytes())
+        for spec in ("ALL", "X-Spam-Relays-Untrusted", "X-Spam-Relays-External"):
+            value = message.get(spec)
+            if not value:
                 continue
-            rejected += 1
-            assert pattern.search(value, timeout=5) is None, (path.name, text)
+            lowered = value.lower()
+            for text, pattern, guard in GUARDED:
+                if guard(lowered):
+                    continue
+                rejected += 1
+                assert pattern.search(value, timeout=5) is None, (path.name, spec, text)
     # The guards are worth having only if they reject nearly every message.
     assert rejected > 0.9 * len(files) * len(GUARDED)
+
+
+_OCTETS = ["0", "00", "01", "1", "9", "10", "99", "100", "127", "192", "198", "199", "200"]
+_OCTETS += ["203", "223", "224", "239", "249", "250", "255", "256", "259", "260", "299", "300"]
+_OCTETS += ["999", "000", "099", "0255", "1000", "2", "51", "113"]
+
+
+@st.composite
+def relay_lines(draw: st.DrawFn) -> bytes:
+    """X-Spam-Relays-* text: relays whose ip= and by= are dotted quads (or not quite)."""
+    octet = st.one_of(st.sampled_from(_OCTETS), st.from_regex(r"\A[0-9]{1,4}\Z"))
+    relays = []
+    for _ in range(draw(st.integers(1, 4))):
+        quads = []
+        for _ in range(2):
+            parts = draw(st.lists(octet, min_size=3, max_size=5))
+            quads.append(".".join(parts))
+        key = draw(st.sampled_from(["ip", "by", "xip"]))
+        relays.append(
+            f"[ {key}={quads[0]} rdns=mx.example helo=mx by={quads[1]}"
+            + draw(st.sampled_from([" ident= ]", "]", " ]", "\n"]))
+        )
+    return " ".join(relays).encode("ascii")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(relay_lines())
+def test_the_illegal_ip_guard_decides_exactly_what_its_regex_does(value: bytes) -> None:
+    (pattern, guard), *others = [
+        (pattern, guard) for text, pattern, guard in GUARDED if text.startswith("/ (?:by|ip)=")
+    ]
+    assert not others
+    matched = pattern.search(value, timeout=5) is not None
+    event(f"matched: {matched}")
+    assert guard(value.lower()) == matched, value
 
 
 def test_the_stock_rules_carry_their_guards(spamassassin_bin: str) -> None:

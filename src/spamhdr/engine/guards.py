@@ -27,6 +27,10 @@ match" on generated header blocks and on the corpus, and the byte facts used her
 * the capture's class excludes ``\\n`` and ``\\s`` in every line-pair rule, so the capture
   lies on one line and within that line's text after leading white space.
 
+One guard is not about a back-reference: ``RCVD_ILLEGAL_IP`` ends in a negative
+lookahead (an octet that is not valid), which no automaton keeps, so its superset named
+nearly every relay; its guard decides the regex's condition on the octets.
+
 The table :data:`_LINE_PAIRS` names each rule with its pattern as written in 4.0.1's rule
 files; a guard is attached to whatever rule has exactly that pattern, so a changed rule
 simply loses its guard (``test_engine_guards.py`` fails if a stock rule loses one).
@@ -353,7 +357,55 @@ def _to_domain_in_subject(lowered: bytes) -> bool:
     return False
 
 
+_DOTTED_QUAD: Final = re.compile(rb" (?:by|ip)=(\d+)\.(\d+)\.(\d+)\.(\d+)(?= )")
+_DOCUMENTATION_NETS: Final = ((b"192", b"0", b"2"), (b"198", b"51", b"100"), (b"203", b"0", b"113"))
+
+
+def _valid_octet(octet: bytes) -> bool:
+    r"""``(?:2(?:[0-4]\d|5[0-5])|[01]?\d\d?)\b`` matches at the start of ``octet``, a run
+    of digits followed by a non-word byte: the word boundary only falls at its end, so the
+    alternatives must spell the whole octet."""
+    if len(octet) <= 2:
+        return True
+    if len(octet) > 3:
+        return False
+    first, second, third = octet[0], octet[1], octet[2]
+    return first in b"01" or (
+        first == ord("2") and (second in b"01234" or (second == ord("5") and third in b"012345"))
+    )
+
+
+def _illegal_relay_ip(value: bytes) -> bool:
+    r"""``RCVD_ILLEGAL_IP``: `` (?:by|ip)=(?=\d+\.\d+\.\d+\.\d+ )(?:(?:0|2(?:2[4-9]|
+    [3-5]\d)|192\.0\.2|198\.51\.100|203\.0\.113)\.|(?:\d+\.){0,3}(?!VALID_OCTET\b))``
+    on the relay pseudo-headers — not a back-reference, but a negative lookahead no
+    automaton keeps, so its superset named nearly every relay.
+
+    The lookahead fixes a dotted quad after ``by=`` or ``ip=`` (followed by a space, which
+    may begin the next match: the quad pattern only looks at it). The rule then needs a
+    first octet of ``0`` or 224–259, one of the three documentation networks, or — since
+    ``(?:\d+\.){0,3}`` stops only at octet starts — some octet that is not a valid one
+    (:func:`_valid_octet`). That is the regex's exact condition, decided on the octets.
+    """
+    for found in _DOTTED_QUAD.finditer(value):
+        octets = found.groups()
+        first = octets[0]
+        if first == b"0" or (
+            len(first) == 3
+            and first[0] == ord("2")
+            and ((first[1] == ord("2") and first[2] in b"456789") or first[1] in b"345")
+        ):
+            return True
+        if octets[:3] in _DOCUMENTATION_NETS:
+            return True
+        if not all(_valid_octet(octet) for octet in octets):
+            return True
+    return False
+
+
 _SPECIAL: Final[dict[str, Guard]] = {
+    r"/ (?:by|ip)=(?=\d+\.\d+\.\d+\.\d+ )(?:(?:0|2(?:2[4-9]|[3-5]\d)|192\.0\.2|198\.51\.100|"
+    r"203\.0\.113)\.|(?:\d+\.){0,3}(?!(?:2(?:[0-4]\d|5[0-5])|[01]?\d\d?)\b))/": _illegal_relay_ip,
     r"/\nReceived:[^\n]{0,200} for <?([^\n\s>;]+)>?;(?:[^\n]+\n+)*Subject: [^\n]{0,100}\1"
     r"[^a-z0-9]/ism": _received_for_in_subject,
     r"/^To:\s+<?[^\@]+\@([^\.]+)\.(?:[^\n]+\n+)*^Subject: \"?\1\b/ism": _to_domain_in_subject,
