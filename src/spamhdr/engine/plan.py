@@ -114,6 +114,11 @@ class MetaSchedule:
         sub_names: the names of sub-rules (``__``) among ``names``, sorted.
         sub_ranks: per slot, the name's index in ``sub_names``, or -1 (not a sub-rule).
         steps: per position, how to evaluate it (:data:`MetaStep`).
+        slot_band: per slot, the band index of a header test (-1 for other names).
+        place_phase: per place in hit order, the meta's phase: a meta hit of phase p is
+            recorded after the header hits of bands up to p and before those of later
+            bands, as SpamAssassin's ``got_hit`` calls come (the order the score is
+            summed in, which can change the third decimal).
     """
 
     order: tuple[MetaTest, ...]
@@ -137,6 +142,8 @@ class MetaSchedule:
     sub_names: tuple[str, ...]
     sub_ranks: tuple[int, ...]
     steps: tuple[MetaStep, ...]
+    slot_band: tuple[int, ...] = ()
+    place_phase: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +276,8 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
             _step(meta, tuple(position[d] for d in meta_deps[i]), slots, names)
             for i, meta in enumerate(order)
         ),
+        slot_band=tuple(header_phase.get(name, -1) for name in names),
+        place_phase=tuple(phase[live[at]] for at in ranked),
     )
 
 

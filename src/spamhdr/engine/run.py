@@ -116,8 +116,9 @@ def _collect(
     base_header_slots = schedule.base_header_slots
     for slot in base_header_slots:
         values[slot] = 0
-    hit_scores: list[float] = []
-    test_names: list[str] = []
+    # Scored header hits (band, name, score, count), merged with the meta hits below.
+    scored: list[tuple[int, str, float, int]] = []
+    slot_band = schedule.slot_band
     # Sub-rules that hit, as indexes into the sorted ``sub_names`` (sorting numbers is
     # cheaper than sorting their names).
     sub_ranks = schedule.sub_ranks
@@ -138,8 +139,7 @@ def _collect(
         if sub >= 0:
             subs.append(sub)  # sub-rules only need their name (no RuleHit)
         else:
-            hit_scores.extend([score] * count)
-            test_names.extend([name] * count)
+            scored.append((slot_band[slot], name, score, count))
             details[name] = RuleHit(
                 name, "header", score, count, test.spec, outcome.subject, outcome.span
             )
@@ -161,17 +161,31 @@ def _collect(
     names = schedule.names
     ranked = schedule.ranked
     steps = schedule.steps
+    place_phase = schedule.place_phase
+    # got_hit order: a band's header hits, then the metas evaluated after that band.
+    hit_scores: list[float] = []
+    test_names: list[str] = []
+    next_header = 0
     for place in places:
         position = ranked[place]
         sub = sub_ranks[position]
         if sub >= 0:
             subs.append(sub)
-        else:
-            name = names[position]
-            score = steps[position][3]
-            hit_scores.append(score)
-            test_names.append(name)
-            details[name] = RuleHit(name, "meta", score, values[position])
+            continue
+        phase = place_phase[place]
+        while next_header < len(scored) and scored[next_header][0] <= phase:
+            _, header_name, header_score, count = scored[next_header]
+            hit_scores.extend([header_score] * count)
+            test_names.extend([header_name] * count)
+            next_header += 1
+        name = names[position]
+        score = steps[position][3]
+        hit_scores.append(score)
+        test_names.append(name)
+        details[name] = RuleHit(name, "meta", score, values[position])
+    for _, header_name, header_score, count in scored[next_header:]:
+        hit_scores.extend([header_score] * count)
+        test_names.extend([header_name] * count)
 
     # Back to the baseline for the next message.
     for slot in written:
