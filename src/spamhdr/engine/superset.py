@@ -25,8 +25,10 @@ prefilter), never less. How that is ensured:
 * inline ``(?i)``/``(?m)``/``(?s)`` groups are applied to the whole pattern (``regex``
   applies one from where it stands; wider case folding, ``.`` matching newlines and
   dropped multi-line anchors only add matches); POSIX classes inside a class are spelled
-  out as the bytes ``regex`` gives them; verbose patterns and anything the ``re`` parser
-  refuses or warns about get no translation.
+  out as the bytes ``regex`` gives them; verbose (``/x``) patterns are read by the ``re``
+  parser with its verbose flag when they hold no ``#`` and no white space but spaces,
+  tabs and newlines (skipped alike by all three engines), and anything the ``re`` parser
+  refuses or warns about gets no translation.
 
 The anchors kept (``\\A``, ``\\Z`` for a non-multi-line ``$``, ``\\z``, ``\\b``, ``\\B``)
 have the same meaning in Hyperscan's non-UTF-8 mode as in ``regex`` bytes patterns; the
@@ -67,6 +69,10 @@ _M: Final = 8  # re.MULTILINE
 _S: Final = 16  # re.DOTALL
 _X: Final = 64  # re.VERBOSE
 _INLINE_LETTERS: Final = {ord("i"): _I, ord("m"): _M, ord("s"): _S, ord("x"): _X}
+#: Verbose (``/x``) patterns are translated only without these bytes: no ``#`` comment
+#: (it could hide a ``[`` from ``_rewrite``), and white space only of the kinds the
+#: ``re`` parser, ``regex`` and Perl all skip alike (space, tab, newline).
+_VERBOSE_UNSAFE: Final = frozenset(b"#\r\x0b\x0c\x85\xa0")
 #: ``\\g<N>`` / ``\\g<name>`` after an even number of backslashes (``regex`` syntax the
 #: ``re`` parser lacks): replaced by a group reference ``re`` reads as "any back-reference".
 _GROUP_REFERENCE: Final = regex.compile(rb"(?<!\\)((?:\\\\)*)\\g<(\w+)>")
@@ -309,7 +315,7 @@ def _rewrite(text: bytes) -> tuple[bytes, int, bool] | None:
             close = text.find(b")", i)
             letters = text[i + 2 : close] if close > 0 else b""
             if letters and all(ch in _INLINE_LETTERS for ch in letters):
-                if ord("x") in letters:
+                if ord("x") in letters and out:
                     return None  # verbose from here on: not a superset if made global
                 for ch in letters:
                     flags |= _INLINE_LETTERS[ch]
@@ -415,15 +421,15 @@ def translate(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> Transla
         return None
     if pattern.flags & (regex.LOCALE | regex.VERSION1 | regex.FULLCASE):
         return None
-    if pattern.flags & _X:
-        return None  # a comment could hide a '[' from _rewrite; (2 stock rules)
     rewritten = _rewrite(pattern.pattern)
     if rewritten is None:
         return None
     text, inline, widened = rewritten
     # regex reports a scoped inline flag in .flags too: applying it globally is a superset
     # (and exact only when every inline flag group led the pattern).
-    flags = (pattern.flags & (_I | _M | _S)) | inline
+    flags = (pattern.flags & (_I | _M | _S | _X)) | inline
+    if flags & _X and any(byte in _VERBOSE_UNSAFE for byte in pattern.pattern):
+        return None  # a comment could hide a '[' from _rewrite; odd white space
     text = _GROUP_REFERENCE.sub(_group_reference, text)
     ctx = _Context(anchors)
     try:
