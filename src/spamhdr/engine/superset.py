@@ -19,8 +19,12 @@ prefilter), never less. How that is ensured:
   bytes patterns; the rule translator spells Perl's Latin-1 folding out as classes) is
   what the set contains;
 * constructs with no exact Hyperscan equivalent become something weaker: lookarounds and
-  multi-line ``^``/``$`` disappear (an assertion only removes matches), back-references
-  become "any bytes", conditionals become the alternation of both branches, atomic groups
+  multi-line ``^``/``$`` disappear (an assertion only removes matches), a back-reference
+  becomes its group's content — the referenced text is a string the group matched, so it
+  is in that language wherever it stands, with the back-reference's case folding added —
+  or "any bytes" when the group holds an anchor or a back-reference of its own
+  (``__IP_IN_RELAY``'s ``\\1\\D\\2…`` then asks for digits: 22 candidates in 1,000
+  messages instead of 815), conditionals become the alternation of both branches, atomic groups
   and possessive or lazy repeats become plain greedy ones;
 * inline ``(?i)``/``(?m)``/``(?s)`` groups are applied to the whole pattern (``regex``
   applies one from where it stands; wider case folding, ``.`` matching newlines and
@@ -162,13 +166,53 @@ def _class_source(items: list[tuple[Any, Any]]) -> bytes:
 
 
 class _Context:
-    """Per-translation switches and findings."""
+    """Per-translation switches and findings; ``groups``: capture group number → (its
+    parsed content, the flags in force there), for back-references (``_emit``)."""
 
-    __slots__ = ("anchors", "exact")
+    __slots__ = ("anchors", "exact", "groups")
 
-    def __init__(self, anchors: bool) -> None:
+    def __init__(self, anchors: bool, groups: dict[int, tuple[Any, int]] | None = None) -> None:
         self.anchors = anchors
         self.exact = True  # nothing was dropped or widened so far
+        self.groups = groups if groups is not None else {}
+
+
+def _collect_groups(items: Any, flags: int, found: dict[int, tuple[Any, int]]) -> None:
+    """Record every capture group of a parsed sequence with the flags in force inside it."""
+    for op, av in items:
+        if op is _c.SUBPATTERN:
+            group, add_flags, del_flags, sub = av
+            inner = (flags | (add_flags & (_I | _M | _S))) & ~del_flags
+            if group is not None:
+                found[group] = (sub, inner)
+            _collect_groups(sub, inner, found)
+        elif op is _c.BRANCH:
+            for branch in av[1]:
+                _collect_groups(branch, flags, found)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            _collect_groups(av[2], flags, found)
+        elif op is _c.ATOMIC_GROUP:
+            _collect_groups(av, flags, found)
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            _collect_groups(av[1], flags, found)
+
+
+def _position_free(items: Any) -> bool:
+    """Whether a parsed sequence matches the same strings wherever it stands: no anchor,
+    word boundary, back-reference or conditional (lookarounds are dropped when emitted,
+    which only adds matches)."""
+    for op, av in items:
+        if op in (_c.AT, _c.GROUPREF, _c.GROUPREF_EXISTS):
+            return False
+        if op is _c.SUBPATTERN and not _position_free(av[3]):
+            return False
+        if op is _c.BRANCH and not all(_position_free(branch) for branch in av[1]):
+            return False
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and not _position_free(av[2]):
+            return False
+        if op is _c.ATOMIC_GROUP and not _position_free(av):
+            return False
+    return True
 
 
 def _emit(items: Any, flags: int, depth: int, ctx: _Context, caseless: bool) -> bytes:
@@ -217,7 +261,15 @@ def _emit(items: Any, flags: int, depth: int, ctx: _Context, caseless: bool) -> 
             ctx.exact = False  # an assertion only removes matches
         elif op is _c.GROUPREF:
             ctx.exact = False
-            out.append(b"[\\x00-\\xff]*")  # the referenced text: some bytes
+            group = ctx.groups.get(av)
+            if group is not None and _position_free(group[0]):
+                # The referenced text is a string the group matched: in its language
+                # (with the back-reference's case folding added), wherever it stands.
+                content, group_flags = group
+                body = _emit(content, group_flags | (flags & _I), depth + 1, ctx, caseless)
+                out.append(b"(?:" + body + b")")
+            else:
+                out.append(b"[\\x00-\\xff]*")  # the referenced text: some bytes
         elif op is _c.GROUPREF_EXISTS:
             ctx.exact = False
             _group, yes, no = av
@@ -397,7 +449,9 @@ def _lookahead_parts(parsed: Any, top: int, anchors: bool) -> tuple[bytes, ...]:
         if _nullable(sequence):
             continue
         try:
-            emitted = _emit(sequence, top, 0, _Context(anchors), bool(top & _I))
+            groups: dict[int, tuple[Any, int]] = {}
+            _collect_groups(parsed, top, groups)
+            emitted = _emit(sequence, top, 0, _Context(anchors, groups), bool(top & _I))
         except (_Refuse, RecursionError):
             continue
         parts.append(b"(?i:" + emitted + b")" if top & _I else emitted)
@@ -431,7 +485,6 @@ def translate(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> Transla
     if flags & _X and any(byte in _VERBOSE_UNSAFE for byte in pattern.pattern):
         return None  # a comment could hide a '[' from _rewrite; odd white space
     text = _GROUP_REFERENCE.sub(_group_reference, text)
-    ctx = _Context(anchors)
     try:
         with warnings.catch_warnings():
             # A FutureWarning marks class syntax re and regex may read differently.
@@ -440,6 +493,9 @@ def translate(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> Transla
         if _nullable(parsed):
             return None
         top = parsed.state.flags & (_I | _M | _S)
+        groups: dict[int, tuple[Any, int]] = {}
+        _collect_groups(parsed, top, groups)
+        ctx = _Context(anchors, groups)
         emitted = _emit(parsed, top, 0, ctx, bool(top & _I))
         if top & _I:
             emitted = b"(?i:" + emitted + b")"
