@@ -44,8 +44,9 @@ from spamhdr.engine.metafast import (
     literal_chain,
     logic_program,
 )
-from spamhdr.engine.model import MetaTest, RuleSet, positive_value
+from spamhdr.engine.model import HeaderTest, MetaTest, RuleSet, positive_value
 from spamhdr.engine.multipattern import AVAILABLE
+from spamhdr.message import same_value_key
 from spamhdr.rules.meta import RULENAME_RE, meta_names, perl_truth, tokenize_meta
 
 __all__ = [
@@ -115,6 +116,9 @@ class MetaSchedule:
         sub_ranks: per slot, the name's index in ``sub_names``, or -1 (not a sub-rule).
         steps: per position, how to evaluate it (:data:`MetaStep`).
         slot_band: per slot, the band index of a header test (-1 for other names).
+        slot_order: per slot, a header test's place in the reference scheduler's order
+            (bands ascending, then as ``RuleSet.header_tests`` lists them; -1 for other
+            names): groups merge specs across bands, so hits come in another order.
         place_phase: per place in hit order, the meta's phase: a meta hit of phase p is
             recorded after the header hits of bands up to p and before those of later
             bands, as SpamAssassin's ``got_hit`` calls come (the order the score is
@@ -144,6 +148,7 @@ class MetaSchedule:
     steps: tuple[MetaStep, ...]
     slot_band: tuple[int, ...] = ()
     place_phase: tuple[int, ...] = ()
+    slot_order: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +188,12 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
     metas = ruleset.metas
     finish = len(ruleset.bands)
     header_phase: dict[str, int] = {}
+    header_order: dict[str, int] = {}  # the reference scheduler's (Check.pm's) test order
     for index, band in enumerate(ruleset.bands):
         for _spec, tests in ruleset.header_tests.get(band, ()):
             for test in tests:
                 header_phase.setdefault(test.name, index)
+                header_order.setdefault(test.name, len(header_order))
     deps = {name: tuple(dict.fromkeys(meta.deps)) for name, meta in metas.items()}
     # Kahn's algorithm over meta → meta edges, ties broken by name; metas left over are in
     # (or below) a cycle and can never have all their entries: phase NEVER.
@@ -277,6 +284,7 @@ def _schedule(ruleset: RuleSet, typical: Mapping[str, float]) -> MetaSchedule:
             for i, meta in enumerate(order)
         ),
         slot_band=tuple(header_phase.get(name, -1) for name in names),
+        slot_order=tuple(header_order.get(name, -1) for name in names),
         place_phase=tuple(phase[live[at]] for at in ranked),
     )
 
@@ -364,11 +372,17 @@ def build_plan(
         cache_dir: where Hyperscan databases may be cached (None: compile every time).
     """
     use_scanner = AVAILABLE if multipattern is None else multipattern and AVAILABLE
-    groups: list[SpecGroup] = []
+    # One group per value: the tests of every band on specs with the same value run
+    # together (one get(), one scan). Bands only order got_hit calls, and run.py restores
+    # that order from MetaSchedule.slot_order; the values tests get do not depend on it.
+    by_value: dict[str, tuple[str, list[HeaderTest]]] = {}
     for band in ruleset.bands:
         for spec, tests in ruleset.header_tests.get(band, ()):
-            groups.append(compile_group(spec, tests, multipattern=use_scanner, cache_dir=cache_dir))
-    frozen = tuple(groups)
+            by_value.setdefault(same_value_key(spec), (spec, []))[1].extend(tests)
+    frozen = tuple(
+        compile_group(spec, tuple(tests), multipattern=use_scanner, cache_dir=cache_dir)
+        for spec, tests in by_value.values()
+    )
     baseline = header_values(frozen, typical) if typical is not None else {}
     for group in frozen:
         group.memo.clear()  # the typical message's values are not worth keeping

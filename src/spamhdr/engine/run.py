@@ -116,9 +116,10 @@ def _collect(
     base_header_slots = schedule.base_header_slots
     for slot in base_header_slots:
         values[slot] = 0
-    # Scored header hits (band, name, score, count), merged with the meta hits below.
-    scored: list[tuple[int, str, float, int]] = []
+    # Scored header hits (order, band, name, score, count), merged with the meta hits below.
+    scored: list[tuple[int, int, str, float, int]] = []
     slot_band = schedule.slot_band
+    slot_order = schedule.slot_order
     # Sub-rules that hit, as indexes into the sorted ``sub_names`` (sorting numbers is
     # cheaper than sorting their names).
     sub_ranks = schedule.sub_ranks
@@ -139,7 +140,7 @@ def _collect(
         if sub >= 0:
             subs.append(sub)  # sub-rules only need their name (no RuleHit)
         else:
-            scored.append((slot_band[slot], name, score, count))
+            scored.append((slot_order[slot], slot_band[slot], name, score, count))
             details[name] = RuleHit(
                 name, "header", score, count, test.spec, outcome.subject, outcome.span
             )
@@ -163,6 +164,7 @@ def _collect(
     steps = schedule.steps
     place_phase = schedule.place_phase
     # got_hit order: a band's header hits, then the metas evaluated after that band.
+    scored.sort()
     hit_scores: list[float] = []
     test_names: list[str] = []
     next_header = 0
@@ -173,8 +175,8 @@ def _collect(
             subs.append(sub)
             continue
         phase = place_phase[place]
-        while next_header < len(scored) and scored[next_header][0] <= phase:
-            _, header_name, header_score, count = scored[next_header]
+        while next_header < len(scored) and scored[next_header][1] <= phase:
+            _, _, header_name, header_score, count = scored[next_header]
             hit_scores.extend([header_score] * count)
             test_names.extend([header_name] * count)
             next_header += 1
@@ -183,7 +185,7 @@ def _collect(
         hit_scores.append(score)
         test_names.append(name)
         details[name] = RuleHit(name, "meta", score, values[position])
-    for _, header_name, header_score, count in scored[next_header:]:
+    for _, _, header_name, header_score, count in scored[next_header:]:
         hit_scores.extend([header_score] * count)
         test_names.extend([header_name] * count)
 

@@ -16,7 +16,13 @@ from __future__ import annotations
 from spamhdr.message.addresses import _parse_memo
 from spamhdr.message.decode import _decode_memo
 from spamhdr.message.trust import DEFAULT_ORIGINATING_IP_HEADERS, TrustConfig, TrustPath
-from spamhdr.message.values import SAMessage, join_values, parse_sa_message, spec_field_names
+from spamhdr.message.values import (
+    SAMessage,
+    join_values,
+    parse_sa_message,
+    same_value_key,
+    spec_field_names,
+)
 
 __all__ = [
     "DEFAULT_ORIGINATING_IP_HEADERS",
@@ -26,6 +32,7 @@ __all__ = [
     "clear_memos",
     "join_values",
     "parse_sa_message",
+    "same_value_key",
     "spec_field_names",
 ]
 

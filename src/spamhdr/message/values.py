@@ -36,7 +36,13 @@ from spamhdr.message.parse import ParsedHeaders, RawField, parse_headers
 from spamhdr.message.trust import TrustConfig, TrustPath, compute_trust_path
 from spamhdr.options import DEFAULT_OPTIONS, Options
 
-__all__ = ["SAMessage", "join_values", "parse_sa_message", "spec_field_names"]
+__all__ = [
+    "SAMessage",
+    "join_values",
+    "parse_sa_message",
+    "same_value_key",
+    "spec_field_names",
+]
 
 MAX_HEADER_LENGTH = 65536  # Constants.pm: ALL stops growing past this many bytes
 
@@ -181,6 +187,14 @@ def _plain_field(spec: str) -> bytes | None:
         return None
     lc_name = req.name.lower()
     return None if lc_name in _METADATA_NAMES else lc_name
+
+
+def same_value_key(spec: str) -> str:
+    """A key equal for specs whose ``get()`` values are always equal: the lower-cased field
+    name of a plain header (``Message-Id`` and ``Message-ID`` are one header), else the
+    spec itself. The engine runs the rules of such specs as one group."""
+    lc_name = _plain_field(spec)
+    return spec if lc_name is None else "\0" + lc_name.decode("latin-1")
 
 
 def _find_received_lines(lowered: bytes) -> list[int]:
