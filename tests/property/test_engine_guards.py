@@ -46,6 +46,8 @@ GUARDED_STOCK_RULES = frozenset(
         "__TO_EQ_FROM_USR_NN_1",
         "__TO_EQ_FROM_USR_NN_2",
         "RCVD_ILLEGAL_IP",
+        "__SUBJ_SHORT",
+        "__SUBJECT_EMPTY",
     }
 )
 
@@ -268,3 +270,22 @@ def test_hand_written_matches_pass_their_guard(headers: bytes, written_pattern_s
     assert not others
     assert pattern.search(value, timeout=5) is not None
     assert guard(value.lower())
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.binary(max_size=12)
+    | st.lists(
+        st.sampled_from(
+            [b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\x85", b"\xa0", b"a", b"Z", b"\x00"]
+        ),
+        max_size=12,
+    ).map(b"".join)
+)
+def test_the_subject_shape_guards_decide_exactly_what_their_regexes_do(value: bytes) -> None:
+    for written in (r"/^.{0,8}$/", r"/^\s*$/"):
+        (pattern, guard), *others = [(p, g) for text, p, g in GUARDED if text == written]
+        assert not others
+        matched = pattern.search(value, timeout=5) is not None
+        if value:  # the engine runs a guard only on a non-empty value
+            assert guard(value.lower()) == matched, (written, value)

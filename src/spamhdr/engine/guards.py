@@ -403,7 +403,28 @@ def _illegal_relay_ip(value: bytes) -> bool:
     return False
 
 
+#: What ``\s`` matches in ``regex`` bytes patterns (tests/property/test_engine_guards.py).
+_SPACE_BYTES: Final = b" \t\n\r\x0b\x0c"
+
+
+def _short_line(value: bytes) -> bool:
+    """``__SUBJ_SHORT``: ``/^.{0,8}$/`` — without ``/m`` and ``/s`` a match needs the whole
+    value but an optional final newline to be at most 8 bytes without a newline."""
+    text = value[:-1] if value.endswith(b"\n") else value
+    return len(text) <= 8 and b"\n" not in text
+
+
+def _only_space(value: bytes) -> bool:
+    r"""``__SUBJECT_EMPTY``: ``/^\s*$/`` — ``\s`` includes the newline, so a match needs
+    every byte of the value to be white space."""
+    return not value.strip(_SPACE_BYTES)
+
+
 _SPECIAL: Final[dict[str, Guard]] = {
+    # Not back-references: two patterns that can match the empty string, so no Hyperscan
+    # database holds them, and their regexes ran on nearly every Subject.
+    r"/^.{0,8}$/": _short_line,
+    r"/^\s*$/": _only_space,
     r"/ (?:by|ip)=(?=\d+\.\d+\.\d+\.\d+ )(?:(?:0|2(?:2[4-9]|[3-5]\d)|192\.0\.2|198\.51\.100|"
     r"203\.0\.113)\.|(?:\d+\.){0,3}(?!(?:2(?:[0-4]\d|5[0-5])|[01]?\d\d?)\b))/": _illegal_relay_ip,
     r"/\nReceived:[^\n]{0,200} for <?([^\n\s>;]+)>?;(?:[^\n]+\n+)*Subject: [^\n]{0,100}\1"
