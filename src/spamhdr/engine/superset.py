@@ -430,7 +430,9 @@ class Translation:
     parts: tuple[bytes, ...] = ()
 
 
-def _lookahead_parts(parsed: Any, top: int, anchors: bool) -> tuple[bytes, ...]:
+def _lookahead_parts(
+    parsed: Any, top: int, anchors: bool, groups: dict[int, tuple[Any, int]]
+) -> tuple[bytes, ...]:
     r"""Extra supersets from the positive lookaheads of the top-level sequence.
 
     ``P (?=A) R`` matches only where ``P`` is followed by a match of ``A``, so every value
@@ -438,7 +440,7 @@ def _lookahead_parts(parsed: Any, top: int, anchors: bool) -> tuple[bytes, ...]:
     one than ``P R`` with the lookahead dropped (``__RAND_HEADER``: ``…:\s+\d(?=\S{6,}
     \s*$)[\da-f]*…`` has the candidates of every ``MIME-Version: 1.0`` without its
     lookahead, 8 in 1,000 corpus messages with it). A rule is a candidate only when its
-    translation and all of these parts match.
+    translation and all of these parts match. ``groups``: ``_collect_groups`` of ``parsed``.
     """
     parts: list[bytes] = []
     items = list(parsed)
@@ -449,8 +451,6 @@ def _lookahead_parts(parsed: Any, top: int, anchors: bool) -> tuple[bytes, ...]:
         if _nullable(sequence):
             continue
         try:
-            groups: dict[int, tuple[Any, int]] = {}
-            _collect_groups(parsed, top, groups)
             emitted = _emit(sequence, top, 0, _Context(anchors, groups), bool(top & _I))
         except (_Refuse, RecursionError):
             continue
@@ -499,7 +499,7 @@ def translate(pattern: regex.Pattern[bytes], *, anchors: bool = True) -> Transla
         emitted = _emit(parsed, top, 0, ctx, bool(top & _I))
         if top & _I:
             emitted = b"(?i:" + emitted + b")"
-        parts = _lookahead_parts(parsed, top, anchors)
+        parts = _lookahead_parts(parsed, top, anchors, groups)
     except (_Refuse, RecursionError):
         return None
     except Exception:  # any parser refusal just means "no translation"
