@@ -417,10 +417,13 @@ def match_groups(
                     hits.append((entry.test, outcome))
             continue
         memo = group.memo
-        result = memo.get(value)
+        # A value longer than MEMO_VALUE_BYTES is never stored: looking it up would only
+        # hash it (ALL is ~1.8 kB), so it goes straight to the run.
+        short = len(value) <= MEMO_VALUE_BYTES
+        result = memo.get(value) if short else None
         if result is None:
             result = _run_group(group, value, timeout)
-            if not result[1] and len(value) <= MEMO_VALUE_BYTES:
+            if not result[1] and short:
                 if len(memo) >= MEMO_ENTRIES:
                     # Drop the least recently used (dicts keep insertion order); another
                     # thread may have trimmed it first.

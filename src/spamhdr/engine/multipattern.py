@@ -94,7 +94,9 @@ class GroupScanner:
         failed (then every rule must be treated as a candidate)."""
         found: list[int] = []
         try:
-            self.database.scan(value, match_event_handler=_collect, context=found)
+            # Positional (data, match_event_handler, flags, context): the binding parses
+            # keywords through a dict, measurably slower on ~27 scans per message.
+            self.database.scan(value, _collect, 0, found)
         except Exception:  # scratch in use, or anything else: fall back, never fail
             return None
         if not self.parts:
