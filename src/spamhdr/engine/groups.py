@@ -35,7 +35,6 @@ memo but never see a wrong entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -427,8 +426,11 @@ def match_groups(
                 if len(memo) >= MEMO_ENTRIES:
                     # Drop the least recently used (dicts keep insertion order); another
                     # thread may have trimmed it first.
-                    with suppress(KeyError, RuntimeError, StopIteration):
+                    # (Not contextlib.suppress: interpreted, ~0.5 µs a call on this path.)
+                    try:  # noqa: SIM105
                         del memo[next(iter(memo))]
+                    except (KeyError, RuntimeError, StopIteration):
+                        pass
                 memo[value] = result
         else:
             try:  # mark as recently used: re-insert at the end
