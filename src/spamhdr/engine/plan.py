@@ -173,10 +173,11 @@ class Plan:
     order_sensitive: bool = False
 
     def clear_memos(self) -> None:
-        """Forget every group's value memo (``groups.py``); results never depend on it.
-        Benchmarks call this so that each round starts cold."""
+        """Forget every group's value memo and its trial counts (``groups.py``); results
+        never depend on them. Benchmarks call this so that each round starts cold."""
         for group in self.groups:
             group.memo.clear()
+            group.memo_counts[:] = [0, 0]
 
 
 _NEVER = 1 << 30
