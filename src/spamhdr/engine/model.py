@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import regex
-
+from spamhdr.engine.header_test import HeaderTest
 from spamhdr.engine.result import CheckResult, RuleHit
 from spamhdr.rules.meta import MetaExpr
 
@@ -39,38 +38,6 @@ def positive_value(value: float | str) -> float:
 
 #: Evaluates a meta expression given the current ``tests_already_hit`` values.
 MetaFunction = Callable[[Mapping[str, float]], float | str]
-
-
-@dataclass(frozen=True, slots=True)
-class HeaderTest:
-    """One ``header`` rule ready to run (regex, ``!~`` or ``exists:``).
-
-    Attributes:
-        name: rule name.
-        spec: what ``PerMsgStatus::get`` is asked for: header name plus ``:modifiers``.
-        pattern: the compiled bytes pattern; None for ``exists:``.
-        negate: ``!~``.
-        if_unset: the ``[if-unset: …]`` value as bytes, used when the header is undefined.
-        maxhits: None for a rule hit at most once; else the match count cap
-            (``tflags multiple``, ``maxhits=N``; 0 = uncapped).
-        score: the score in the active score set (never 0: zero-score rules are not run).
-        priority: the band it runs in.
-        raw: the rule text, for explanations.
-    """
-
-    name: str
-    spec: str
-    pattern: regex.Pattern[bytes] | None
-    negate: bool
-    if_unset: bytes | None
-    maxhits: int | None
-    score: float
-    priority: int
-    raw: str = ""
-
-    @property
-    def is_exists(self) -> bool:
-        return self.pattern is None
 
 
 @dataclass(frozen=True, slots=True)
