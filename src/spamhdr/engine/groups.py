@@ -21,6 +21,11 @@ function on every test); what differs is how little work it takes:
 * **back-reference guards** (``guards.py``) — for the stock ``ALL`` rules that compare two
   fields through a back-reference, a check that the captured text occurs where the
   back-reference needs it proves "no match" before their backtracking regex runs;
+* **shape deciders** (``guards_shapes.py``) — for a dozen stock patterns with a lookahead,
+  a back-reference or an empty match, a few ``find`` calls tell "no match" (the rule takes
+  its "no match" outcome) or "matches" (a ``!~`` rule does not hit; a ``=~`` sub-rule
+  without ``multiple`` hits once, its span unreported, as on the exact scan path); any
+  other answer runs the regex;
 * **value memo** — a group's hits and defects on a value are a pure function of the value,
   so short values seen before (``Content-Type``, ``MIME-Version``, ``X-Mailer``,
   ``List-*`` repeat across real mail) reuse the earlier result. Bounded: at most
@@ -44,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spamhdr.engine.guards import Guard, guard_for
+from spamhdr.engine.guards_shapes import MATCHES, NO_MATCH, Decider, shape_for
 from spamhdr.engine.match import (
     NO_HIT,
     HeaderSource,
@@ -107,6 +113,10 @@ class HeaderEntry:
         more: the prefilter has requirements beyond ``quick``.
         guard: a back-reference guard (``guards.py``), run on the lower-cased value after
             the prefilter, or None.
+        decide: a shape decider (``guards_shapes.py``), run after the guard, or None;
+            ``decide_folded``: it reads the lower-cased value.
+        settled_by_match: a match alone fixes the outcome: the rule is ``!~`` (no hit) or a
+            ``=~`` sub-rule (``__``) without ``multiple`` (one hit, no span).
     """
 
     test: HeaderTest
@@ -117,6 +127,9 @@ class HeaderEntry:
     quick_folded: bool = False
     more: bool = False
     guard: Guard | None = None
+    decide: Decider | None = None
+    decide_folded: bool = False
+    settled_by_match: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +141,8 @@ class SpecGroup:
         entries: the tests in run order.
         when_undefined: outcome per entry when ``get(spec)`` is None, or None when some
             entry could not be precomputed (then they run per message).
-        needs_lower: some prefilter compares ASCII-folded literals, or some entry has a guard.
+        needs_lower: some prefilter compares ASCII-folded literals, or some entry has a guard
+            or a decider that reads the lower-cased value.
         undefined_hits: the entries of ``when_undefined`` that hit, with their outcomes.
         undefined_defects: the defects of ``when_undefined``, in order.
         field_names: the value is undefined when a message has none of these fields
@@ -178,6 +192,7 @@ def _scan_decides(scanner: GroupScanner, tests: tuple[HeaderTest, ...]) -> bool:
 def _entry(test: HeaderTest) -> HeaderEntry:
     prefilter = required_literals(test.pattern) if test.pattern is not None else None
     guard = guard_for(test.pattern.pattern) if test.pattern is not None else None
+    shape = shape_for(test.pattern.pattern) if test.pattern is not None else None
     # Undefined-or-empty subjects are never filtered, so the subject is a placeholder;
     # match_header_test does not run the regex when no_match is set.
     on_no_match = (
@@ -185,23 +200,27 @@ def _entry(test: HeaderTest) -> HeaderEntry:
         if test.pattern is not None
         else NO_HIT
     )
+    quick = b""
+    quick_folded = False
+    more = prefilter is not None
     if prefilter is not None:
         first = prefilter.requirements[0]
         if len(first.exact) + len(first.folded) == 1:
             quick = (first.exact or first.folded)[0]
+            quick_folded = bool(first.folded)
             more = len(prefilter.requirements) > 1
-            return HeaderEntry(
-                test,
-                prefilter,
-                on_no_match,
-                _is_plain(test),
-                quick,
-                bool(first.folded),
-                more,
-                guard,
-            )
     return HeaderEntry(
-        test, prefilter, on_no_match, _is_plain(test), more=prefilter is not None, guard=guard
+        test,
+        prefilter,
+        on_no_match,
+        _is_plain(test),
+        quick,
+        quick_folded,
+        more,
+        guard,
+        shape.decide if shape is not None else None,
+        shape is not None and shape.folded,
+        test.negate or (test.maxhits is None and test.name.startswith("__")),
     )
 
 
@@ -256,7 +275,9 @@ def compile_group(
         entries,
         tuple(undefined) if complete else None,
         any(
-            (e.prefilter is not None and e.prefilter.needs_lower) or e.guard is not None
+            (e.prefilter is not None and e.prefilter.needs_lower)
+            or e.guard is not None
+            or e.decide_folded
             for e in entries
         ),
         tuple((t, o) for t, o in zip(tests, undefined, strict=False) if o.count)
@@ -280,7 +301,7 @@ def _run_entry(
     defects: list[str],
     scanned: bool = False,
 ) -> None:
-    """One test on a defined value: prefilter and guard, then the regex (or
+    """One test on a defined value: prefilter, guard and decider, then the regex (or
     match_header_test). ``scanned``: the group's scan named the test; its database holds
     the test's superset, which keeps every literal the prefilter requires, so only the
     guard is left to try."""
@@ -299,6 +320,16 @@ def _run_entry(
     ):
         _no_match(entry, value, hits, defects)
         return
+    decide = entry.decide
+    if decide is not None and value:
+        decided = decide(value, lowered)
+        if decided == NO_MATCH:
+            _no_match(entry, value, hits, defects)
+            return
+        if decided == MATCHES and entry.settled_by_match:
+            if not test.negate:  # a sub-rule: one hit, its span never reported
+                hits.append((test, Outcome(1, None, value)))
+            return
     if entry.plain and value:
         assert test.pattern is not None
         try:
