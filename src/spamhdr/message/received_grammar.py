@@ -298,6 +298,8 @@ AUTH_MARKERS: Final = (
 )
 
 # -- the "from ..." formats --------------------------------------------------------------------
+# (The plain-substring conditions below are str: they are tested on the line's latin-1 text,
+# see _guarded.py.)
 ENVFROM = _c(rb"(?:return-path:? |envelope-(?:sender|from)[ =])(\S+)\b", re.I)
 SQUIRREL = _g((b" authenticated user ",), rb" \((?:SquirrelMail|NaSMail) authenticated user ")
 SQUIRREL_IP = _c(rb"(" + IP + rb")\b(?![.-]).{10,80}by (\S+) with HTTP")
@@ -395,24 +397,24 @@ SENDMAIL_4 = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\)(?: \(authenticated bits=\
 POP_FETCH = _c(rb"with (?:POP3|IMAP)")
 QMAILISH_1 = _c(rb"^(\S+) \((?:HELO|EHLO) ([^\)]*)\) \((\S*@)?\[?(" + IP + rb")\]?\).* by (\S+) ")
 QMAILISH_2 = _c(rb"^(\S+) \((\S*@)?\[?(" + IP + rb")\]?\).* by (\S+) ")
-WITH_HTTP_FOR: Final = b" with http for "  # / with http for /: a plain substring
+WITH_HTTP_FOR: Final = " with http for "  # / with http for /: a plain substring
 OUTBLAZE = _c(rb"^\[(" + IP + rb")\] by (\S+) with http for ")
-VIA_SMAP: Final = b" via smap "  # / via smap /: a plain substring
+VIA_SMAP: Final = " via smap "  # / via smap /: a plain substring
 SMAP_1 = _c(rb"^(\S+)\((" + IP + rb")\) by (\S+) via smap ")
 SMAP_2 = _c(rb"^(\S+)\((" + IP + rb"), (?:HELO|EHLO) (\S*)\) by (\S+) via smap ")
-POST: Final = b" (Post"  # / \(Post/: a plain substring
+POST: Final = " (Post"  # / \(Post/: a plain substring
 POST_1 = _c(rb"^\[(" + IP + rb")\] by (\S+) \(Post")
-ARGOSOFT: Final = b" (ArGoSoft"  # / \(ArGoSoft/: a plain substring
+ARGOSOFT: Final = " (ArGoSoft"  # / \(ArGoSoft/: a plain substring
 ARGOSOFT_1 = _c(rb"^\[(" + IP + rb")\] by (\S+) \(ArGoSoft")
 INTERSCAN = _c(rb"^(" + IP + rb") by (\S+) \((?:SMTPL|InterScan)\b")
-WITH_BSMTP: Final = b" with BSMTP"  # / with BSMTP/: a plain substring
+WITH_BSMTP: Final = " with BSMTP"  # / with BSMTP/: a plain substring
 BSMTP = _c(rb"^\S+ by \S+ with BSMTP")
 SPIKE = _c(rb"^(\S+) \((\S+) \[(" + IP + rb")\]\) by (\S+) with ")
 YAHOO_PLAIN = _c(
     rb"^(\S+) \((?:HELO|EHLO) (\S*)\) \((?:(\S+)\@)?(" + IP + rb").*?\) by (\S+) with "
 )
 CGP_ACCOUNT = _c(rb"^\[(" + IP + rb")\] \((?:account \S+ )?(?:HELO|EHLO) (\S*)\) by (\S+) \(")
-CGP: Final = b" (CommuniGate Pro"  # / \(CommuniGate Pro/: a plain substring
+CGP: Final = " (CommuniGate Pro"  # / \(CommuniGate Pro/: a plain substring
 CGP_VERIFIED = _c(rb"^(\S+) \(\[(" + IP + rb")\] verified\) by (\S+) \(")
 CIPHERTRUST = _c(rb"^\(\[(" + IP + rb")\]\) by (\S+) with ")
 IRONPORT = _c(rb"^([^\d]\S+) \((" + IP + rb")\) by (\S+) ")

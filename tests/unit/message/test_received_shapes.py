@@ -11,7 +11,11 @@ pattern when the test fails changes nothing:
   literals of the guard ``NAME`` (``test_received_guards.py`` checks those against the
   engine's required-literal analysis);
 * ``AUTH_MARKERS``: each marker pattern requires a literal that contains a marker;
-* the ``" SMTP"``/``" QMQP"`` test in front of ``QMAIL``: a property test.
+* the ``" SMTP"``/``" QMQP"`` test in front of ``QMAIL``: a property test;
+* the literal tests read the line's latin-1 text (``text``) or that of its ASCII-lower-cased
+  copy (``low``), never the bytes with a bytes needle (slow on CPython 3.11), and a test
+  on ``low`` looks for a lower-case literal (so it holds wherever the literal is in the
+  line); single bytes are integer needles on bytes.
 """
 
 from __future__ import annotations
@@ -122,8 +126,24 @@ def _called_pattern(node: ast.AST) -> tuple[str, bool] | None:
     return None
 
 
+def _needle(node: ast.expr) -> bytes | None:
+    """The bytes a literal ``in`` test looks for: a bytes constant, a str constant (the
+    parser tests literals on the line's latin-1 text), an integer (one byte) or a str
+    constant of the grammar (``WITH_HTTP_FOR`` ...); None for anything else."""
+    value: object = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(node, ast.Name) and isinstance(getattr(grammar, node.id, None), str):
+        value = getattr(grammar, node.id)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("latin-1")
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 256:
+        return bytes((value,))
+    return None
+
+
 def _substrings_tested(node: ast.AST) -> set[bytes] | None:
-    """``b"x" in s`` or ``(b"x" in s or b"y" in s)`` → the substrings, else None."""
+    """``"x" in text`` or ``("x" in text or "y" in text)`` → the substrings, else None."""
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
         found: set[bytes] = set()
         for value in node.values:
@@ -135,10 +155,9 @@ def _substrings_tested(node: ast.AST) -> set[bytes] | None:
     if (
         isinstance(node, ast.Compare)
         and isinstance(node.ops[0], ast.In)
-        and isinstance(node.left, ast.Constant)
-        and isinstance(node.left.value, bytes)
+        and (needle := _needle(node.left)) is not None
     ):
-        return {node.left.value}
+        return {needle}
     return None
 
 
@@ -280,3 +299,43 @@ def test_the_envelope_sender_test_is_its_patterns_requirement() -> None:
         if (found := _substrings_tested(value)) is not None
     ]
     assert tested == [{b"envelope-", b"return-path"}]
+
+
+def _literal_tests() -> list[tuple[str, int, bytes, ast.expr, bool]]:
+    """Every ``needle in x`` / ``needle not in x`` with a literal needle in the parser:
+    (file, line, needle bytes, subject, needle is a str)."""
+    found = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Compare) or not isinstance(node.ops[0], ast.In | ast.NotIn):
+                continue
+            needle = _needle(node.left)
+            if needle is None:
+                continue
+            is_str = isinstance(node.left, ast.Name) or isinstance(node.left.value, str)
+            found.append((path.name, node.lineno, needle, node.comparators[0], is_str))
+    return found
+
+
+def test_the_parser_has_many_literal_tests() -> None:
+    assert len(_literal_tests()) >= 45
+
+
+@pytest.mark.parametrize(("file", "line", "needle", "subject", "is_str"), _literal_tests())
+def test_each_literal_test_reads_the_text_its_case_needs(
+    file: str, line: int, needle: bytes, subject: ast.expr, is_str: bool
+) -> None:
+    where = (file, line, needle)
+    assert needle.isascii(), where
+    if is_str:
+        # A str needle reads a latin-1 text: "text" (as the bytes) or "low" (lower-cased);
+        # a literal in the line is in "low" only if it is lower-case itself.
+        assert isinstance(subject, ast.Name), where
+        assert subject.id in ("text", "low"), where
+        if subject.id == "low":
+            assert needle == needle.lower(), where
+    else:
+        # Bytes are searched with one-byte integer needles only (bytes in bytes first
+        # raises and clears a TypeError on CPython 3.11).
+        assert len(needle) == 1, where
+        assert not (isinstance(subject, ast.Name) and subject.id in ("text", "low")), where
