@@ -71,6 +71,7 @@ from spamhdr.message.received_grammar import (
     JQUEUEMAIL,
     LEADING_IP,
     LMTP,
+    LSMTP_FOR,
     MAILGATE,
     MDAEMON,
     MDAEMON_2,
@@ -505,7 +506,7 @@ def match_from(
             env = ENVFROM_TRAIL.sub(b"", env)
             env = env.translate(STRIP_TABLE)
         return Skipped(qmail_scanner_envfrom=env)
-    if bounded(IGNORE_2, s):
+    if LSMTP_FOR in text or bounded(IGNORE_2, s):
         return SKIPPED
     if not f.helo and (m := GUESS_HELO.match(s)):
         f.helo = m.group(1)

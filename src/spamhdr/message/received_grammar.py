@@ -103,6 +103,7 @@ __all__ = [
     "LEADING_IP",
     "LMTP",
     "LOCALHOST",
+    "LSMTP_FOR",
     "MAILGATE",
     "MAPPED_V4",
     "MDAEMON",
@@ -476,6 +477,10 @@ IGNORE: Final = regex.compile(
     )
 )
 QMAIL_SCANNER = _c(rb"^\S+ by \S+ \(.{0,100}\) with qmail-scanner")
+#: IGNORE_2's one unanchored branch, / \(LSMTP for/: a plain substring, tested on the line's
+#: text beside the alternation (inside it, it made regex try the whole alternation at every
+#: position of the line: ~20 us a line, against ~1 us for the anchored branches alone).
+LSMTP_FOR: Final = "(LSMTP for"
 IGNORE_2: Final = regex.compile(
     b"|".join(
         b"(?:" + p + b")"
@@ -486,7 +491,6 @@ IGNORE_2: Final = regex.compile(
             rb"^\S+ (?:(?:with|via|for) \S+|\(unverified\)) by\b",
             rb"^\S+ \(unknown\) by \S+ \(SG\) with \b",
             rb"^\S+ \(\S+ \[local\]\) by \S+ \(OpenSMTPD\) with \b",
-            rb"\(LSMTP for",
             rb"^\(\[" + LOCALHOST + rb"\]\) with MailEnable ",
             rb"^facebook\.com \([^\)]+\) by facebook\.com with Thrift id \S+$",
             rb"^\S+ named \S+ by gmailapi\.google\.com with HTTPREST$",

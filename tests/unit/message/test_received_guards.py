@@ -282,3 +282,16 @@ def test_the_texts_handed_on_are_the_latin1_texts_of_the_lines(
     assert calls["auth"] >= 1500
     assert calls["from"] >= 1500
     assert calls["guard"] >= 1500
+
+
+def test_the_lsmtp_handover_is_ignored() -> None:
+    # Received.pm: if (/\(LSMTP for/) { return 0; }, with the example line it gives; the
+    # parser tests this branch of IGNORE_2 as a substring (LSMTP_FOR) beside the others.
+    line = (
+        b"from DL1GSPMX02 (dl1gspmx02.gamestop.com) by email.ebgames.com (LSMTP for Windows"
+        b" NT v1.1b) with SMTP id <21.000575A0@email.ebgames.com>; Tue, 12 Sep 2006 21:06:43"
+        b" -0500"
+    )
+    assert received.ReceivedParser(1.0).parse(line) is received.SKIPPED
+    assert not grammar.IGNORE_2.search(line[5:])
+    assert grammar.LSMTP_FOR.encode("latin-1") == rb"(LSMTP for"
