@@ -153,25 +153,31 @@ __all__ = [
 BoundedSearch = Callable[[regex.Pattern[bytes], bytes], "regex.Match[bytes] | None"]
 
 
-def line_shape(s: bytes) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool]:
+def line_shape(text: str) -> tuple[bool, bool, bool, bool, bool, bool, bool, bool, bool]:
     """The flags of :data:`~spamhdr.message.received_grammar.SHAPE_FLAGS`, in its order.
 
-    ``s`` has single spaces and no other white space (``received.py`` normalised it), so
-    the ``\\S*`` of a flag's definition ends at the first space: each flag is a test of
-    the bytes at the start of ``s`` or right after its first or second space.
+    ``text`` is the latin-1 text of a line that has single spaces and no other white space
+    (``received.py`` normalised it), so the ``\\S*`` of a flag's definition ends at the
+    first space: each flag is a test of the characters at the start of ``text`` or right
+    after its first or second space (str slices and comparisons: mypyc primitives).
     """
-    space = s.find(b" ")
-    second = s[space + 1 : space + 3] if space >= 0 else b""
-    space2 = s.find(b" ", space + 1) if space >= 0 else -1
+    space = text.find(" ")
+    if space < 0:
+        return (text[:1] == "[", text[:1] == "(", False, False, False, False, False, False, False)
+    second = text[space + 1 : space + 3]
+    helo = text[space + 1 : space + 7]
+    space2 = text.find(" ", space + 1)
+    third = text[space2 + 1 : space2 + 4] if space2 >= 0 else ""
     return (
-        s[:1] == b"[",
-        s[:1] == b"(",
-        second[:1] == b"(",
-        second == b"([",
-        second[:1] == b"[",
-        space >= 0 and s.startswith((b"(HELO ", b"(EHLO "), space + 1),
-        space >= 0 and s.startswith(b"by ", space + 1),
-        space2 >= 0 and s[space2 + 1 : space2 + 2] == b"[",
+        text[:1] == "[",
+        text[:1] == "(",
+        second[:1] == "(",
+        second == "([",
+        second[:1] == "[",
+        helo == "(HELO " or helo == "(EHLO ",
+        text[space + 1 : space + 4] == "by ",
+        third[:1] == "[",
+        third == "by ",
     )
 
 
@@ -288,7 +294,8 @@ def match_from(
         helo_2nd,
         by_2nd,
         bracket_3rd,
-    ) = line_shape(s)
+        by_3rd,
+    ) = line_shape(text)
     if (
         paren_2nd
         and bracket_3rd
@@ -312,7 +319,7 @@ def match_from(
     if paren_2nd and (m := ATTBI_1.match(s, text)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if paren_2nd and (m := bounded(ATTBI_2, s)):  # ^: search = match
+    if paren_2nd and by_3rd and (m := bounded(ATTBI_2, s)):  # ^: search = match
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if paren_2nd and (m := IDENT_AT_BRACKET.match(s)):

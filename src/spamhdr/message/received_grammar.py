@@ -449,6 +449,7 @@ SHAPE_FLAGS: Final = (
     ("helo_2nd", rb"^\S* \((?:HELO|EHLO) "),
     ("by_2nd", rb"^\S* by "),
     ("bracket_3rd", rb"^\S* \S* \["),
+    ("by_3rd", rb"^\S* \S* by "),
 )
 
 # -- handovers to ignore (return 0) ------------------------------------------------------------

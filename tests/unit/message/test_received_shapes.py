@@ -67,10 +67,12 @@ ALLOWED_PREFIXES: dict[str, tuple[bytes, ...]] = {
     "helo_2nd": (rb"^(\S+) \((?:HELO|EHLO) ", rb"^(" + IP + rb") \((?:HELO|EHLO) "),
     "by_2nd": (rb"^(" + IP + rb") by ",),
     "bracket_3rd": (rb"^(\S+) \((\S+) \[",),
+    "by_3rd": (rb"^(\S+) \((\S+\.\S+)\[(" + IP + rb")\]\) by ",),
 }
 
 TOKENS = [b"a.example", b"[192.0.2.1]", b"(a", b"([192.0.2.1])", b"(HELO", b"(EHLO", b"x)"]
 TOKENS += [b"by", b"BY", b"[", b"(", b"([", b"(HELOx", b"by:", b"with", b"192.0.2.1"]
+TOKENS += [b"(a.b[192.0.2.1])", b"\xe9", b"b", b"y", b"(H", b"(HELO\xe9"]
 LINES = st.lists(st.sampled_from(TOKENS), max_size=6).map(b" ".join)
 
 
@@ -79,7 +81,7 @@ def test_line_shape_is_what_the_flag_definitions_say(line: bytes) -> None:
     expected = tuple(
         regex.match(definition, line) is not None for _, definition in grammar.SHAPE_FLAGS
     )
-    assert formats.line_shape(line) == expected
+    assert formats.line_shape(line.decode("latin-1")) == expected
 
 
 def _pattern_source(name: str) -> bytes:
@@ -339,3 +341,67 @@ def test_each_literal_test_reads_the_text_its_case_needs(
         # raises and clears a TypeError on CPython 3.11).
         assert len(needle) == 1, where
         assert not (isinstance(subject, ast.Name) and subject.id in ("text", "low")), where
+
+
+def _literal_guards() -> list[tuple[str, str, frozenset[bytes], str]]:
+    """Each literal test (or ``or`` of literal tests) before a pattern call in an ``and``
+    chain: (file, pattern name, literals, the name the literals are looked for in)."""
+    found = []
+    for file, name, before in _guarded_calls():
+        # Only the operands since the previous pattern call guard this one.
+        calls = [i for i, operand in enumerate(before) if _called_pattern(operand) is not None]
+        for operand in before[calls[-1] + 1 if calls else 0 :]:
+            literals = _substrings_tested(operand)
+            if literals is None:
+                continue
+            tests = operand.values if isinstance(operand, ast.BoolOp) else [operand]
+            subjects = set()
+            for test in tests:
+                assert isinstance(test, ast.Compare)
+                subject = test.comparators[0]
+                subjects.add(subject.id if isinstance(subject, ast.Name) else ast.dump(subject))
+            (subject_name,) = subjects
+            found.append((file, name, frozenset(literals), subject_name))
+    return found
+
+
+# Literal tests that are not requirements the analysis derives from the pattern after them:
+# Received.pm's own conditions beside a pattern (each with the Perl line it reproduces).
+PERL_CONDITIONS = {
+    # if (/ \(CommuniGate Pro/ && /^(\S+) \(\[(${IP_ADDRESS})\] verified\) by (\S+) \(/)
+    ("CGP_VERIFIED", frozenset({b" (CommuniGate Pro"})),
+    # Not Perl's, but property-tested above (test_qmail_matches_only_lines_with_a_spaced_
+    # protocol): the analysis only sees "SMTP"/"QMQP", without the space a match has.
+    ("QMAIL", frozenset({b" SMTP", b" QMQP"})),
+}
+
+
+def _satisfies(literals: frozenset[bytes], alternatives: tuple[bytes, ...], folded: bool) -> bool:
+    # Every alternative of the requirement holds one of the literals, so a line holding
+    # none of them holds none of the alternatives.
+    return all(
+        any(lit in (alt.lower() if folded else alt) for lit in literals) for alt in alternatives
+    )
+
+
+def test_the_parser_has_many_literal_guards() -> None:
+    assert len(_literal_guards()) >= 30
+
+
+@pytest.mark.parametrize(("file", "name", "literals", "subject"), _literal_guards())
+def test_each_literal_guard_is_a_requirement_of_its_pattern(
+    file: str, name: str, literals: frozenset[bytes], subject: str
+) -> None:
+    if (name, literals) in PERL_CONDITIONS:
+        return
+    value = getattr(grammar, name)
+    pattern = value.pattern if isinstance(value, Guarded) else value
+    prefilter = required_literals(pattern)
+    assert prefilter is not None, name
+    folded = subject == "low"
+    assert any(
+        (not req.folded or folded)
+        and _satisfies(literals, req.exact, folded)
+        and _satisfies(literals, req.folded, folded)
+        for req in prefilter.requirements
+    ), (file, name, sorted(literals), subject, prefilter)
