@@ -241,7 +241,7 @@ def match_from(
             f.ip, f.by = m.group(1), m.group(2)
             return True
     elif "Exim" in text and EXIM.pattern.search(s):
-        if EXIM_LOCAL.search(s):
+        if "with local" in text and EXIM_LOCAL.search(s):
             return SKIPPED
         if m := EXIM_1.match(s):
             f.ip, f.by = m.group(1), m.group(3)
@@ -284,7 +284,9 @@ def match_from(
         f.ip, f.by = m.group(1), m.group(2)
         return True
     # Each anchored format below is tried only when the line's start has its shape (a
-    # pattern opening with "^(\S+) \(" needs "(" after the first space): speed only.
+    # pattern opening with "^(\S+) \(" needs "(" after the first space), and some only
+    # when the line holds a literal every match holds (test_received_shapes.py checks
+    # both against the patterns): speed only.
     (
         bracket_1st,
         paren_1st,
@@ -322,7 +324,7 @@ def match_from(
     if paren_2nd and by_3rd and (m := bounded(ATTBI_2, s)):  # ^: search = match
         f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
-    if paren_2nd and (m := IDENT_AT_BRACKET.match(s)):
+    if paren_2nd and "@[" in text and (m := IDENT_AT_BRACKET.match(s)):
         f.helo, f.ident, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if ".hotmail.msn.com" in text and (m := HOTMAIL.pattern.search(s)):
@@ -367,7 +369,7 @@ def match_from(
     if " via HTTP" in text and VIA_HTTP.pattern.search(s) and (m := YAHOO_HTTP.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if paren_2nd and (m := REUSCH.match(s)):
+    if paren_2nd and " ( [" in text and (m := REUSCH.match(s)):
         f.ip, f.by = m.group(2), m.group(3)
         return True
     if paren_1st and (m := UNEARTHED.match(s)):
@@ -420,7 +422,7 @@ def match_from(
     if VIA_SMAP in text and (m := SMAP_1.match(s)):
         f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3)
         return True
-    if m := SMAP_2.match(s):
+    if VIA_SMAP in text and (m := SMAP_2.match(s)):
         f.rdns, f.ip, f.helo, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
         return True
     if POST in text and (m := POST_1.match(s)):
@@ -429,7 +431,7 @@ def match_from(
     if ARGOSOFT in text and (m := ARGOSOFT_1.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
-    if by_2nd and (m := INTERSCAN.match(s)):
+    if by_2nd and ("InterScan" in text or "SMTPL" in text) and (m := INTERSCAN.match(s)):
         f.ip, f.by = m.group(1), m.group(2)
         return True
     if WITH_BSMTP in text and BSMTP.match(s):
@@ -457,7 +459,7 @@ def match_from(
         return True
     if paren_2nd and CONTENT_TECH.match(s):
         return SKIPPED
-    if paren_bracket_2nd and (m := BLS.match(s)):
+    if paren_bracket_2nd and "] [" in text and (m := BLS.match(s)):
         f.helo, f.ip, f.by = m.group(1), m.group(2), m.group(4)
         return True
     if by_2nd and (m := TUMBLEWEED.match(s)):
