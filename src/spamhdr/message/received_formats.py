@@ -240,7 +240,7 @@ def match_from(
         if m := ECELERITY_2.match(s):
             f.ip, f.by = m.group(1), m.group(2)
             return True
-    elif "Exim" in text and EXIM.pattern.search(s):
+    elif EXIM in text:
         if "with local" in text and EXIM_LOCAL.search(s):
             return SKIPPED
         if m := EXIM_1.match(s):
@@ -266,7 +266,7 @@ def match_from(
             f.by = m.group(1)
             if f.ip:
                 return True
-    elif " (Postfix) with" in text and POSTFIX.pattern.search(s):
+    elif POSTFIX in text:
         for pat in (POSTFIX_1, POSTFIX_2):
             if m := pat.match(s):
                 f.helo, f.rdns, f.ip, f.by = m.group(1), m.group(2), m.group(3), m.group(4)
