@@ -21,8 +21,6 @@ each is checked against its pattern by ``tests/unit/message/test_received_*.py``
 
 from __future__ import annotations
 
-from typing import Final
-
 import regex
 
 from spamhdr.message.received_auth import find_auth
@@ -58,8 +56,6 @@ from spamhdr.message.received_model import SKIPPED, Fields, ParseOutcome, Relay,
 
 __all__ = ["SKIPPED", "ParseOutcome", "ReceivedParser", "Relay", "Skipped", "is_private_ip"]
 
-_SPACE_SEMI: Final = frozenset(b" ;")
-
 
 class ReceivedParser:
     """``parse_received_line`` with a regex time limit for the few backtracking patterns."""
@@ -89,23 +85,26 @@ class ReceivedParser:
         # The literal tests below run on the line's latin-1 text (see _guarded.py: the same
         # answer as on the bytes, at a third of the cost); the patterns run on the bytes.
         text = s.decode("latin-1")
-        head = s[:6].lower()
-        if not (head[:5] == b"from " or head == b"(from ") or (
+        # Lower-cased as bytes (ASCII only, as Perl's /i on bytes), then read as latin-1.
+        low = s.lower().decode("latin-1")
+        # /^\(?from /i
+        if not (low.startswith("from ") or low.startswith("(from ")) or (
             "with local for" in text and WITH_LOCAL_FOR.pattern.search(s)
         ):
             return SKIPPED
         # FROM_BY_SEMI needs "from <token> by " (case-insensitive) at the start.
-        space = s.find(b" ", 5)
-        if space > 0 and s[space : space + 4].lower() == b" by ":
+        space = text.find(" ", 5)
+        if space > 0 and low[space : space + 4] == " by ":
             m = FROM_BY_SEMI.match(s)
             if m and not BRACKET_DOTTED.match(m.group(1)):
                 return SKIPPED
-        cut = _date_start(s, self._search)
+        cut = _date_start(s, text, self._search)
         if cut < len(s):
-            s, text = s[:cut], text[:cut]
+            s, text, low = s[:cut], text[:cut], low[:cut]
         if ")by " in text:
             s = s.replace(b")by ", b") by ", 1)
             text = s.decode("latin-1")
+            low = s.lower().decode("latin-1")
         f = Fields()
         if m := ID.search(s):
             f.id = m.group(1)
@@ -115,8 +114,6 @@ class ReceivedParser:
             f.helo = m.group(1)
         if m := BY.search(s):
             f.by = m.group(1)
-        # Lower-cased as bytes (ASCII only, as Perl's /i on bytes), then read as latin-1.
-        low = s.lower().decode("latin-1")
         f.auth = find_auth(s, text, low, self._search)
         outcome: bool | Skipped | None
         if s.startswith(b"from "):
@@ -146,7 +143,7 @@ class ReceivedParser:
             return None
 
 
-def _date_start(s: bytes, bounded: BoundedSearch) -> int:
+def _date_start(s: bytes, text: str, bounded: BoundedSearch) -> int:
     r"""Where ``s/[\s;]+(?:day, )?\d+ mon \d+ \d+:\d+(?::\d+)? \S+$//`` cuts ``s``, or ``len(s)``.
 
     The pattern ends in ``\S+$`` and ``s`` holds no newline, so a match runs to the end
@@ -158,25 +155,28 @@ def _date_start(s: bytes, bounded: BoundedSearch) -> int:
     that contains the sixth space from the end: searching from the start of that run finds
     the same leftmost match as searching from 0 (the pattern has no look-behind or anchor
     at its start), without trying the pattern at every earlier space.
+
+    ``text`` is ``s.decode("latin-1")``: the same positions, and its ``find``/``rfind`` are
+    mypyc primitives (those of bytes are Python method calls).
     """
-    last = s.rfind(b" ")
-    second_last = s.rfind(b" ", 0, last)
+    last = text.rfind(" ")
+    second_last = text.rfind(" ", 0, last)
     # The last token is the zone (\S+$), the one before it the time: it must hold ":" and
-    # start with a digit, or no match can end at the end of s. (0x3A is b":": an integer
-    # needle is a memchr, a bytes needle costs a raised and cleared TypeError first.)
+    # start with a digit, or no match can end at the end of s. (When it holds ":", it is
+    # not empty, so its first byte exists: 0x30-0x39 are the digits b"0"-b"9".)
     if (
         last < 0
-        or 0x3A not in s[second_last + 1 : last]
-        or not s[second_last + 1 : second_last + 2].isdigit()
+        or text.find(":", second_last + 1, last) < 0
+        or not 0x30 <= s[second_last + 1] <= 0x39
     ):
         return len(s)
     start = second_last
     for _ in range(4):
-        start = s.rfind(b" ", 0, start)
+        start = text.rfind(" ", 0, start)
         if start < 0:
             start = 0
             break
-    while start > 0 and s[start - 1] in _SPACE_SEMI:
+    while start > 0 and s[start - 1] in (0x20, 0x3B):  # b" ", b";"
         start -= 1
     # No look-behind or anchor at its start: searching the tail gives the same match.
     tail = s[start:]
@@ -186,24 +186,34 @@ def _date_start(s: bytes, bounded: BoundedSearch) -> int:
 
 def _finish(f: Fields) -> Relay:
     """The ``enough:`` label: clean the fields and build the relay."""
-    # Each substitution runs only when the literal it needs is there (speed only).
-    rdns = f.rdns.rstrip(b".")  # s/\.+$//
+    # Each substitution runs only when the literal it needs is there, and each bytes method
+    # only when it changes something (speed only: unlike slices and startswith/endswith,
+    # they are Python method calls under mypyc).
+    rdns = f.rdns
+    if rdns.endswith(b"."):
+        rdns = rdns.rstrip(b".")  # s/\.+$//
     if rdns[:1] == b"[" or (
         len(rdns) <= 8 and rdns[:1] in (b"u", b"U") and UNKNOWN_RDNS.match(rdns)
     ):
         rdns = b""
     ip = f.ip
-    if ip[:5].lower() == b"ipv6:":
+    if 0x3A in ip and ip[:5].lower() == b"ipv6:":  # b":" first: most are IPv4 addresses
         ip = IPV6_PREFIX.sub(b"", ip, count=1)
-    ip = ip.removeprefix(b"[")
-    ip = ip.removesuffix(b"]")
-    if 0x25 in ip:  # b"%" (an integer needle: see _date_start)
+    if ip.startswith(b"["):
+        ip = ip[1:]
+    if ip.endswith(b"]"):
+        ip = ip[:-1]
+    # b"%": an integer needle is a memchr; a bytes needle first raises and clears a
+    # TypeError (CPython 3.11).
+    if 0x25 in ip:
         ip = SCOPE.sub(b"", ip, count=1)
     if 0x3A in ip:  # b":" (most addresses are IPv4)
         low = ip.lower().decode("latin-1")
         if "ffff:" in low:
             ip = MAPPED_V4.sub(rb"\1", ip, count=1)
-    by = f.by.removesuffix(b";")
+    by = f.by
+    if by.endswith(b";"):
+        by = by[:-1]
     envfrom = f.envfrom
     if envfrom is not None:
         envfrom = ENVFROM_LEAD.sub(b"", envfrom, count=1)

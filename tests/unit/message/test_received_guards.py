@@ -155,7 +155,7 @@ def test_date_removal_equals_the_substitution(
 
 
 def _strip_date(line: bytes) -> bytes:
-    cut = received._date_start(line, BOUNDED)
+    cut = received._date_start(line, line.decode("latin-1"), BOUNDED)
     assert 0 <= cut <= len(line)
     return line[:cut]
 
