@@ -16,7 +16,10 @@ order, and the ``enough:`` block below cleans the fields. The patterns live in
 Speed (issue 5): most lines are tried against a few dozen formats, so cheap exact tests go
 first — a substring every match must contain (a guard, ``_guarded.py``), the shape of the
 line's start (``received_formats.line_shape``), a date search started near the end — and
-each is checked against its pattern by ``tests/unit/message/test_received_*.py``.
+each is checked against its pattern by ``tests/unit/message/test_received_*.py``. The
+literal tests read the line's latin-1 text (and that of its ASCII-lower-cased copy), which
+holds a literal exactly where the bytes do, at a third of the cost of ``bytes in bytes``
+on CPython 3.11 (``_guarded.py``); the patterns run on the bytes.
 """
 
 from __future__ import annotations
