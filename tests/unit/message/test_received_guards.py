@@ -7,9 +7,14 @@ computes.
 * Line normalisation: ``b" ".join(line.split())`` and the ``endswith`` loop give what
   ``s/\\s+/ /g``, the single-space trims and ``1 while s/\\s?;$//`` give.
 * Field cleaning: the translation table gives what ``s/[\\s\\0#\\[\\]\\(\\)<>|]/!/g`` gives.
+* Literal tests on text: the parser looks for its literals in the latin-1 text of the
+  line it matches (and of its ASCII-lower-cased copy), which holds a literal exactly
+  when the bytes do; on the pure build a spy checks each text handed on is that text.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 import regex
@@ -20,7 +25,8 @@ import spamhdr.message.received as received
 import spamhdr.message.received_grammar as grammar
 from spamhdr.engine.prefilter import required_literals
 from spamhdr.message._guarded import Guarded
-from spamhdr.message.received_model import Fields
+from spamhdr.message.received_formats import BoundedSearch
+from spamhdr.message.received_model import Fields, Skipped
 
 GUARDED = sorted(
     (name, value) for name, value in vars(grammar).items() if isinstance(value, Guarded)
@@ -144,13 +150,20 @@ def test_date_removal_equals_the_substitution(
     if tail:
         line += b" by x"
     line = b" ".join(line.split())
-    assert received._strip_date(line, BOUNDED) == grammar.DATE.sub(b"", line, count=1)
+    # parse() keeps line[:cut] (and cuts its latin-1 text at the same place).
+    assert _strip_date(line) == grammar.DATE.sub(b"", line, count=1)
+
+
+def _strip_date(line: bytes) -> bytes:
+    cut = received._date_start(line, line.decode("latin-1"), BOUNDED)
+    assert 0 <= cut <= len(line)
+    return line[:cut]
 
 
 def test_date_removal_keeps_what_precedes_the_date() -> None:
     line = b"from a (a [192.0.2.1]) by b id 1 ; ; Sat, 3 Aug 2002 21:30:02 +0100"
-    assert received._strip_date(line, BOUNDED) == b"from a (a [192.0.2.1]) by b id 1"
-    assert received._strip_date(b"from a by b", BOUNDED) == b"from a by b"
+    assert _strip_date(line) == b"from a (a [192.0.2.1]) by b id 1"
+    assert _strip_date(b"from a by b") == b"from a by b"
 
 
 START_TOKENS = [b"from", b"FROM", b"From", b"(from", b"(FROM", b"fro", b"x", b"by", b"BY", b"bY"]
@@ -180,4 +193,105 @@ def test_the_from_by_semicolon_pattern_needs_by_as_third_token(line: bytes) -> N
 def test_date_removal_on_short_and_long_tails(run: bytes, date: bytes) -> None:
     # Tails up to DATE_SHORT_BYTES go to the re twin, longer ones to DATE under the limit.
     line = b"from a (a [192.0.2.1]) by b" + run + date
-    assert received._strip_date(line, BOUNDED) == grammar.DATE.sub(b"", line, count=1)
+    assert _strip_date(line) == grammar.DATE.sub(b"", line, count=1)
+
+
+def test_guard_texts_are_the_literals_read_as_latin1() -> None:
+    for name, guard in GUARDED:
+        assert isinstance(guard, Guarded)
+        assert tuple(t.encode("latin-1") for t in guard.texts) == guard.literals, name
+
+
+NEEDLES = [b"Exim", b" (AUTH: ", b"authenticated", b"with local for", b")by ", b"helo="]
+PIECES = [*NEEDLES, b"EXIM", b"\xc9xim", b"\xe9", b"\xff", b"\x00", b" ", b"e", b"AUTH", b"x"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=8).map(b"".join), st.sampled_from(NEEDLES))
+def test_a_literal_is_in_the_bytes_iff_in_their_latin1_text(line: bytes, needle: bytes) -> None:
+    # What every literal test of the parser relies on (bytes.lower is ASCII-only, and so
+    # is the lower-casing the "low" text gets, being bytes.lower decoded).
+    text = needle.decode("latin-1")
+    assert (needle in line) == (text in line.decode("latin-1"))
+    low = line.lower()
+    assert (needle.lower() in low) == (text.lower() in low.decode("latin-1"))
+
+
+def _corpus_received(corpus: Path, limit: int) -> list[bytes]:
+    from spamhdr.headers import parse_header_block
+
+    lines: list[bytes] = []
+    for path in sorted(corpus.rglob("*")):
+        if len(lines) >= limit:
+            break
+        if path.is_file() and path.suffix not in (".md", ".tsv"):
+            block = parse_header_block(path.read_bytes()[:65536])
+            lines.extend(field.raw for field in block.get_all("Received"))
+    return lines
+
+
+def test_the_texts_handed_on_are_the_latin1_texts_of_the_lines(
+    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A spy on the pure build (compiled modules call each other directly): every text
+    # handed to find_auth, match_from and the guards is the latin-1 text of the bytes
+    # handed with it, and every "low" that of their ASCII-lower-cased copy.
+    if not (received.__file__ or "").endswith(".py"):
+        pytest.skip("the compiled build calls its functions natively: no spy possible")
+    calls = {"auth": 0, "from": 0, "guard": 0}
+
+    def check(s: bytes, text: str, low: str | None = None) -> None:
+        assert text == s.decode("latin-1"), (s, text)
+        assert low is None or low == s.lower().decode("latin-1"), (s, low)
+
+    find_auth, match_from = received.find_auth, received.match_from
+    search, match = Guarded.search, Guarded.match
+
+    def spy_auth(s: bytes, text: str, low: str, bounded: BoundedSearch) -> bytes:
+        calls["auth"] += 1
+        check(s, text, low)
+        return find_auth(s, text, low, bounded)
+
+    def spy_from(
+        s: bytes, text: str, low: str, f: Fields, bounded: BoundedSearch
+    ) -> bool | Skipped | None:
+        calls["from"] += 1
+        check(s, text, low)
+        return match_from(s, text, low, f, bounded)
+
+    def spy_search(self: Guarded, s: bytes, text: str) -> regex.Match[bytes] | None:
+        calls["guard"] += 1
+        check(s, text)
+        return search(self, s, text)
+
+    def spy_match(self: Guarded, s: bytes, text: str) -> regex.Match[bytes] | None:
+        calls["guard"] += 1
+        check(s, text)
+        return match(self, s, text)
+
+    monkeypatch.setattr(received, "find_auth", spy_auth)
+    monkeypatch.setattr(received, "match_from", spy_from)
+    monkeypatch.setattr(Guarded, "search", spy_search)
+    monkeypatch.setattr(Guarded, "match", spy_match)
+    parser = received.ReceivedParser(1.0)
+    lines = _corpus_received(shared_dir / "corpus", 1500)
+    assert len(lines) >= 1500
+    high = [b"from h\xe9 (h\xc9 [192.0.2.1]) by b\xff with ESMTPA id \xe0x; Mon, 3 Aug 2002 1:2 x"]
+    for line in lines + high:
+        for variant in (line, line.upper(), line.lower(), line.replace(b" by ", b")by ")):
+            parser.parse(variant)
+    assert calls["auth"] >= 1500
+    assert calls["from"] >= 1500
+    assert calls["guard"] >= 1500
+
+
+def test_the_lsmtp_handover_is_ignored() -> None:
+    # Received.pm: if (/\(LSMTP for/) { return 0; }, with the example line it gives; the
+    # parser tests this branch of IGNORE_2 as a substring (LSMTP_FOR) beside the others.
+    line = (
+        b"from DL1GSPMX02 (dl1gspmx02.gamestop.com) by email.ebgames.com (LSMTP for Windows"
+        b" NT v1.1b) with SMTP id <21.000575A0@email.ebgames.com>; Tue, 12 Sep 2006 21:06:43"
+        b" -0500"
+    )
+    assert received.ReceivedParser(1.0).parse(line) is received.SKIPPED
+    assert not grammar.IGNORE_2.search(line[5:])
+    assert grammar.LSMTP_FOR.encode("latin-1") == rb"(LSMTP for"

@@ -11,7 +11,11 @@ pattern when the test fails changes nothing:
   literals of the guard ``NAME`` (``test_received_guards.py`` checks those against the
   engine's required-literal analysis);
 * ``AUTH_MARKERS``: each marker pattern requires a literal that contains a marker;
-* the ``" SMTP"``/``" QMQP"`` test in front of ``QMAIL``: a property test.
+* the ``" SMTP"``/``" QMQP"`` test in front of ``QMAIL``: a property test;
+* the literal tests read the line's latin-1 text (``text``) or that of its ASCII-lower-cased
+  copy (``low``), never the bytes with a bytes needle (slow on CPython 3.11), and a test
+  on ``low`` looks for a lower-case literal (so it holds wherever the literal is in the
+  line); single bytes are integer needles on bytes.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from hypothesis import strategies as st
 import spamhdr.message.received_auth as auth
 import spamhdr.message.received_formats as formats
 import spamhdr.message.received_grammar as grammar
+from spamhdr.engine import prefilter
 from spamhdr.engine.prefilter import required_literals
 from spamhdr.message._guarded import Guarded
 
@@ -63,10 +68,12 @@ ALLOWED_PREFIXES: dict[str, tuple[bytes, ...]] = {
     "helo_2nd": (rb"^(\S+) \((?:HELO|EHLO) ", rb"^(" + IP + rb") \((?:HELO|EHLO) "),
     "by_2nd": (rb"^(" + IP + rb") by ",),
     "bracket_3rd": (rb"^(\S+) \((\S+) \[",),
+    "by_3rd": (rb"^(\S+) \((\S+\.\S+)\[(" + IP + rb")\]\) by ",),
 }
 
 TOKENS = [b"a.example", b"[192.0.2.1]", b"(a", b"([192.0.2.1])", b"(HELO", b"(EHLO", b"x)"]
 TOKENS += [b"by", b"BY", b"[", b"(", b"([", b"(HELOx", b"by:", b"with", b"192.0.2.1"]
+TOKENS += [b"(a.b[192.0.2.1])", b"\xe9", b"b", b"y", b"(H", b"(HELO\xe9"]
 LINES = st.lists(st.sampled_from(TOKENS), max_size=6).map(b" ".join)
 
 
@@ -75,7 +82,7 @@ def test_line_shape_is_what_the_flag_definitions_say(line: bytes) -> None:
     expected = tuple(
         regex.match(definition, line) is not None for _, definition in grammar.SHAPE_FLAGS
     )
-    assert formats.line_shape(line) == expected
+    assert formats.line_shape(line.decode("latin-1")) == expected
 
 
 def _pattern_source(name: str) -> bytes:
@@ -122,8 +129,24 @@ def _called_pattern(node: ast.AST) -> tuple[str, bool] | None:
     return None
 
 
+def _needle(node: ast.expr) -> bytes | None:
+    """The bytes a literal ``in`` test looks for: a bytes constant, a str constant (the
+    parser tests literals on the line's latin-1 text), an integer (one byte) or a str
+    constant of the grammar (``WITH_HTTP_FOR`` ...); None for anything else."""
+    value: object = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(node, ast.Name) and isinstance(getattr(grammar, node.id, None), str):
+        value = getattr(grammar, node.id)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("latin-1")
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 256:
+        return bytes((value,))
+    return None
+
+
 def _substrings_tested(node: ast.AST) -> set[bytes] | None:
-    """``b"x" in s`` or ``(b"x" in s or b"y" in s)`` → the substrings, else None."""
+    """``"x" in text`` or ``("x" in text or "y" in text)`` → the substrings, else None."""
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
         found: set[bytes] = set()
         for value in node.values:
@@ -135,10 +158,9 @@ def _substrings_tested(node: ast.AST) -> set[bytes] | None:
     if (
         isinstance(node, ast.Compare)
         and isinstance(node.ops[0], ast.In)
-        and isinstance(node.left, ast.Constant)
-        and isinstance(node.left.value, bytes)
+        and (needle := _needle(node.left)) is not None
     ):
-        return {node.left.value}
+        return {needle}
     return None
 
 
@@ -280,3 +302,121 @@ def test_the_envelope_sender_test_is_its_patterns_requirement() -> None:
         if (found := _substrings_tested(value)) is not None
     ]
     assert tested == [{b"envelope-", b"return-path"}]
+
+
+def _literal_tests() -> list[tuple[str, int, bytes, ast.expr, bool]]:
+    """Every ``needle in x`` / ``needle not in x`` with a literal needle in the parser:
+    (file, line, needle bytes, subject, needle is a str)."""
+    found = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Compare) or not isinstance(node.ops[0], ast.In | ast.NotIn):
+                continue
+            needle = _needle(node.left)
+            if needle is None:
+                continue
+            is_str = isinstance(node.left, ast.Name) or isinstance(node.left.value, str)
+            found.append((path.name, node.lineno, needle, node.comparators[0], is_str))
+    return found
+
+
+def test_the_parser_has_many_literal_tests() -> None:
+    assert len(_literal_tests()) >= 45
+
+
+@pytest.mark.parametrize(("file", "line", "needle", "subject", "is_str"), _literal_tests())
+def test_each_literal_test_reads_the_text_its_case_needs(
+    file: str, line: int, needle: bytes, subject: ast.expr, is_str: bool
+) -> None:
+    where = (file, line, needle)
+    assert needle.isascii(), where
+    if is_str:
+        # A str needle reads a latin-1 text: "text" (as the bytes) or "low" (lower-cased);
+        # a literal in the line is in "low" only if it is lower-case itself.
+        assert isinstance(subject, ast.Name), where
+        assert subject.id in ("text", "low"), where
+        if subject.id == "low":
+            assert needle == needle.lower(), where
+    else:
+        # Bytes are searched with one-byte integer needles only (bytes in bytes first
+        # raises and clears a TypeError on CPython 3.11).
+        assert len(needle) == 1, where
+        assert not (isinstance(subject, ast.Name) and subject.id in ("text", "low")), where
+
+
+def _literal_guards() -> list[tuple[str, str, frozenset[bytes], str]]:
+    """Each literal test (or ``or`` of literal tests) before a pattern call in an ``and``
+    chain: (file, pattern name, literals, the name the literals are looked for in)."""
+    found = []
+    for file, name, before in _guarded_calls():
+        # Only the operands since the previous pattern call guard this one.
+        calls = [i for i, operand in enumerate(before) if _called_pattern(operand) is not None]
+        for operand in before[calls[-1] + 1 if calls else 0 :]:
+            literals = _substrings_tested(operand)
+            if literals is None:
+                continue
+            tests = operand.values if isinstance(operand, ast.BoolOp) else [operand]
+            subjects = set()
+            for test in tests:
+                assert isinstance(test, ast.Compare)
+                subject = test.comparators[0]
+                subjects.add(subject.id if isinstance(subject, ast.Name) else ast.dump(subject))
+            (subject_name,) = subjects
+            found.append((file, name, frozenset(literals), subject_name))
+    return found
+
+
+# Literal tests that are not requirements the analysis derives from the pattern after them:
+# Received.pm's own conditions beside a pattern (each with the Perl line it reproduces).
+PERL_CONDITIONS = {
+    # if (/ \(CommuniGate Pro/ && /^(\S+) \(\[(${IP_ADDRESS})\] verified\) by (\S+) \(/)
+    ("CGP_VERIFIED", frozenset({b" (CommuniGate Pro"})),
+    # Not Perl's, but property-tested above (test_qmail_matches_only_lines_with_a_spaced_
+    # protocol): the analysis only sees "SMTP"/"QMQP", without the space a match has.
+    ("QMAIL", frozenset({b" SMTP", b" QMQP"})),
+}
+
+
+def _satisfies(literals: frozenset[bytes], alternatives: tuple[bytes, ...], folded: bool) -> bool:
+    # Every alternative of the requirement holds one of the literals, so a line holding
+    # none of them holds none of the alternatives.
+    return all(
+        any(lit in (alt.lower() if folded else alt) for lit in literals) for alt in alternatives
+    )
+
+
+def test_the_parser_has_many_literal_guards() -> None:
+    assert len(_literal_guards()) >= 30
+
+
+def _all_requirements(
+    pattern: regex.Pattern[bytes] | re.Pattern[bytes],
+) -> list[tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
+    """Every requirement the engine's analysis finds, as (exact, folded) alternatives:
+    ``required_literals`` keeps only the best three, picked among equals by set order."""
+    flags = pattern.flags & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE)
+    assert prefilter._sre_parse is not None
+    parsed = prefilter._sre_parse.parse(pattern.pattern, flags)
+    found = prefilter._analyse(parsed, bool(parsed.state.flags & re.IGNORECASE))
+    return [
+        (tuple(lit for lit, fold in req if not fold), tuple(lit for lit, fold in req if fold))
+        for req in found
+    ]
+
+
+@pytest.mark.parametrize(("file", "name", "literals", "subject"), _literal_guards())
+def test_each_literal_guard_is_a_requirement_of_its_pattern(
+    file: str, name: str, literals: frozenset[bytes], subject: str
+) -> None:
+    if (name, literals) in PERL_CONDITIONS:
+        return
+    value = getattr(grammar, name)
+    pattern = value.pattern if isinstance(value, Guarded) else value
+    requirements = _all_requirements(pattern)
+    folded = subject == "low"
+    assert any(
+        (not alt_folded or folded)
+        and _satisfies(literals, exact, folded)
+        and _satisfies(literals, alt_folded, folded)
+        for exact, alt_folded in requirements
+    ), (file, name, sorted(literals), subject, requirements)
