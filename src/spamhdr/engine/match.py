@@ -16,8 +16,7 @@ before it and adds a defect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from spamhdr.engine.model import HeaderTest
 
@@ -36,7 +35,6 @@ class HeaderSource(Protocol):
     def get(self, spec: str) -> bytes | None: ...
 
 
-@dataclass(frozen=True, slots=True)
 class Outcome:
     """What one header test did on one message.
 
@@ -46,12 +44,45 @@ class Outcome:
             (``__``) confirmed by an exact Hyperscan database, whose span is never reported).
         subject: the tested value after ``[if-unset:]`` (None only for ``exists:``).
         defects: problems met (timeouts, the uncapped ``!~ multiple`` loop).
+
+    Immutable by contract (``Final``, checked by mypy). Not a frozen dataclass: mypyc
+    builds those through the dataclass's generated Python ``__init__`` (an argument tuple,
+    a dict and ``object.__setattr__`` per field), and ~35 outcomes are made per message;
+    this plain class gets a compiled constructor.
     """
 
-    count: int
-    span: tuple[int, int] | None = None
-    subject: bytes | None = None
-    defects: tuple[str, ...] = ()
+    __slots__ = ("count", "defects", "span", "subject")
+
+    def __init__(
+        self,
+        count: int,
+        span: tuple[int, int] | None = None,
+        subject: bytes | None = None,
+        defects: tuple[str, ...] = (),
+    ) -> None:
+        self.count: Final = count
+        self.span: Final = span
+        self.subject: Final = subject
+        self.defects: Final = defects
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return (self.count, self.span, self.subject, self.defects) == (
+            other.count,
+            other.span,
+            other.subject,
+            other.defects,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.count, self.span, self.subject, self.defects))
+
+    def __repr__(self) -> str:
+        return (
+            f"Outcome(count={self.count!r}, span={self.span!r}, "
+            f"subject={self.subject!r}, defects={self.defects!r})"
+        )
 
 
 NO_HIT = Outcome(0)
