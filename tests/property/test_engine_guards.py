@@ -16,6 +16,7 @@ Checked four ways:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ import regex
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from spamhdr.engine import compile_ruleset
+from spamhdr.engine import compile_ruleset, guards, guards_fields
 from spamhdr.engine.guards import _LINE_PAIRS, _SPECIAL, Guard, guard_for
 from spamhdr.engine.plan import Plan
 from spamhdr.message import parse_sa_message
@@ -79,26 +80,27 @@ def test_regex_folds_bytes_exactly_as_bytes_lower() -> None:
     assert len(literal_pairs) == 52  # A-Z with a-z, both ways: ASCII only
 
 
-def test_guard_classes_mean_the_same_in_re_and_regex() -> None:
-    import re
-
-    from spamhdr.engine import guards
-
-    patterns = {id(p.capture): p.capture for p in _LINE_PAIRS.values()}
-    patterns[id(guards._RECEIVED_FOR_CAPTURE)] = guards._RECEIVED_FOR_CAPTURE
-    patterns[id(guards._SPACES)] = guards._SPACES
-    patterns[id(guards._NON_WORD)] = guards._NON_WORD
-    for pattern in patterns.values():
-        assert pattern.pattern.endswith(b"*")
-        single = pattern.pattern[:-1]
-        ours = re.compile(single)
-        theirs = regex.compile(b"(?i)" + single, regex.V0)
+def test_guard_byte_classes_mean_what_regex_means() -> None:
+    """The byte loops of ``guards_fields.py`` and ``guards.py`` stand for classes of the
+    patterns; over all 256 bytes each stops exactly where ``regex`` leaves the class."""
+    stops = {
+        rb"[^\n\s>]": lambda value: guards_fields._runs(value, 0, 1)[0],
+        rb"[^\n\s>,]": lambda value: guards_fields._runs(value, 0, 1)[1],
+        rb"[^\n\s@>]": lambda value: guards_fields._runs(value, 0, 1)[2],
+        rb"[^\n\s>;]": lambda value: guards.received_for_run_end(value, 0, 1),
+    }
+    assert set(guards.CAPTURE_CLASSES) < set(stops)
+    for text, run_end in stops.items():
+        theirs = regex.compile(b"(?i)" + text, regex.V0)
         for byte in range(256):
             value = bytes([byte])
-            assert (ours.fullmatch(value) is None) == (theirs.fullmatch(value) is None), (
-                single,
-                value,
-            )
+            assert (run_end(value) == 1) == (theirs.fullmatch(value) is not None), (text, value)
+    space = regex.compile(rb"\s", regex.V0)
+    word = regex.compile(rb"\w", regex.V0)
+    for byte in range(256):
+        value = bytes([byte])
+        assert guards_fields.is_space(byte) == (space.fullmatch(value) is not None), value
+        assert guards_fields.is_word(byte) == (word.fullmatch(value) is not None), value
 
 
 _FIELDS = ["From", "To", "Subject", "Received", "Cc", "Organization", "X-Mailer"]
@@ -175,25 +177,95 @@ def test_generated_values_do_match_most_guarded_patterns() -> None:
     assert len(matched) >= len(GUARDED) - 3, sorted(set(t for t, _, _ in GUARDED) - matched)
 
 
-def test_guards_are_sound_on_every_corpus_message(shared_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def corpus_values(shared_dir: Path) -> list[tuple[str, str, bytes]]:
+    """``(file name, spec, value)`` of every defined guarded spec of every corpus message."""
     files = sorted(p for p in (shared_dir / "corpus").rglob("*") if p.is_file())
     files = [p for p in files if p.suffix != ".md"]
     assert len(files) > 4000
-    rejected = 0
+    values = []
     for path in files:
         message = parse_sa_message(path.read_bytes())
         for spec in ("ALL", "X-Spam-Relays-Untrusted", "X-Spam-Relays-External"):
             value = message.get(spec)
-            if not value:
+            if value:
+                values.append((path.name, spec, value))
+    return values
+
+
+def test_guards_are_sound_on_every_corpus_message(
+    corpus_values: list[tuple[str, str, bytes]],
+) -> None:
+    rejected = 0
+    messages = len({name for name, _spec, _value in corpus_values})
+    for name, spec, value in corpus_values:
+        lowered = value.lower()
+        for text, pattern, guard in GUARDED:
+            if guard(lowered):
                 continue
-            lowered = value.lower()
-            for text, pattern, guard in GUARDED:
-                if guard(lowered):
-                    continue
-                rejected += 1
-                assert pattern.search(value, timeout=5) is None, (path.name, spec, text)
+            rejected += 1
+            assert pattern.search(value, timeout=5) is None, (name, spec, text)
     # The guards are worth having only if they reject nearly every message.
-    assert rejected > 0.9 * len(files) * len(GUARDED)
+    assert rejected > 0.9 * messages * len(GUARDED)
+
+
+_SPACE_RUN = re.compile(rb"\s*")
+_NON_WORD_RUN = re.compile(rb"\W*")
+
+
+def _assert_field_index_is_what_re_finds(lowered: bytes) -> None:
+    """``guards_fields.FieldIndex`` against the same facts found with ``re``: the fields at
+    line starts, their text spans and the capture runs of each class."""
+    index = guards_fields.field_index(lowered)
+
+    def line_end(position: int) -> int:
+        found = lowered.find(b"\n", position)
+        return len(lowered) if found < 0 else found
+
+    for kind, name in enumerate(guards_fields.FIELD_NAMES):
+        at_line_start = re.compile(rb"(?:\A|\n)" + re.escape(name))
+        offsets = [found.end() for found in at_line_start.finditer(lowered)]
+        if kind == guards_fields.RECEIVED:
+            assert index.received == offsets, lowered
+            assert index.received_ends == [line_end(offset) for offset in offsets], lowered
+            continue
+        lines = index.lines(kind)
+        assert [line.offset for line in lines] == offsets, (name, lowered)
+        for line in lines:
+            span = _SPACE_RUN.match(lowered, line.offset)
+            assert span is not None
+            assert (line.start, line.end) == (span.end(), line_end(span.end())), lowered
+            non_word = _NON_WORD_RUN.match(lowered, line.offset)
+            assert non_word is not None
+            assert line.wide_end(lowered) == line_end(non_word.end()), lowered
+            starts = {
+                guards_fields.TEXT: line.start,
+                guards_fields.AFTER_LT: lowered.find(b"<", line.start, line.end) + 1,
+                guards_fields.AFTER_AT: lowered.find(b"@", line.start, line.end) + 1,
+            }
+            for start_kind, begin in starts.items():
+                for text, stop in guards.CAPTURE_CLASSES.items():
+                    found = line.capture(lowered, start_kind, stop)
+                    if begin == 0:  # no "<" or "@" in the text
+                        assert found[0] == -1, lowered
+                        continue
+                    run = re.compile(text + b"*").match(lowered, begin, line.end)
+                    assert run is not None
+                    assert found == (begin, run.end()), (text, start_kind, lowered)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(header_blocks())
+def test_the_field_index_finds_what_re_finds(value: bytes) -> None:
+    _assert_field_index_is_what_re_finds(value.lower())
+
+
+def test_the_field_index_finds_what_re_finds_on_every_corpus_message(
+    corpus_values: list[tuple[str, str, bytes]],
+) -> None:
+    for _name, spec, value in corpus_values:
+        if spec == "ALL":
+            _assert_field_index_is_what_re_finds(value.lower())
 
 
 _OCTETS = ["0", "00", "01", "1", "9", "10", "99", "100", "127", "192", "198", "199", "200"]

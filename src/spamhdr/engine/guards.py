@@ -41,106 +41,35 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
+from spamhdr.engine.guards_fields import (
+    AFTER_AT,
+    AFTER_LT,
+    AT,
+    COMMA,
+    FIELD_NAMES,
+    GT,
+    SUBJECT,
+    TEXT,
+    TO,
+    field_index,
+    is_space,
+)
 from spamhdr.rules.perl_regex import PerlRegex, compile_perl_regex
 
-__all__ = ["Guard", "LinePair", "guard_for"]
+__all__ = ["CAPTURE_CLASSES", "Guard", "LinePair", "guard_for"]
 
 #: Lower-cased value → False when the regex provably cannot match.
 Guard = Callable[[bytes], bool]
 
-_SPACES: Final = re.compile(rb"\s*")
-_NON_WORD: Final = re.compile(rb"\W*")
+#: The capture classes of the line-pair rules, as written, with the byte besides white
+#: space that ends a run of them (``guards_fields.FieldLine.capture``; ``\n`` is white
+#: space). ``tests/property/test_engine_guards.py`` checks each over all 256 bytes.
+CAPTURE_CLASSES: Final = {rb"[^\n\s>]": GT, rb"[^\n\s>,]": COMMA, rb"[^\n\s@>]": AT}
+_STARTS: Final = {"text": TEXT, "lt": AFTER_LT, "at": AFTER_AT}
 
 
-#: The fields guards look for, at line starts (lower-cased, with the colon).
-_FIELDS: Final = (b"from:", b"to:", b"subject:", b"received:")
-_FIELD_AT_LINE_START: Final = re.compile(rb"\n(from:|to:|subject:|received:)")
-#: The last value's :class:`_Fields`, per thread: the guards of one group run on one value.
-_LAST = threading.local()
-
-
-class _Fields:
-    """What the guards need of one lower-cased value, each part computed once: where the
-    fields of :data:`_FIELDS` begin and their texts, and the needles of each capture
-    shape (several guards look for the same From or To address)."""
-
-    def __init__(self, lowered: bytes) -> None:
-        self.lowered = lowered
-        self.offsets: dict[bytes, list[int]] = {name: [] for name in _FIELDS}
-        for name in _FIELDS:
-            if lowered.startswith(name):
-                self.offsets[name].append(len(name))
-        for found in _FIELD_AT_LINE_START.finditer(lowered):
-            self.offsets[found.group(1)].append(found.end())
-        self._texts: dict[tuple[bytes, bool], list[tuple[int, int, int]]] = {}
-        self._needles: dict[tuple[int, int], list[bytes]] = {}
-
-    def texts(self, name: bytes, after_non_word: bool = False) -> list[tuple[int, int, int]]:
-        """``(offset, start, end)`` per ``name`` field: :func:`_text_after`, or
-        :func:`_through_first_word` when ``after_non_word``."""
-        key = (name, after_non_word)
-        found = self._texts.get(key)
-        if found is None:
-            lowered = self.lowered
-            span = _through_first_word if after_non_word else _text_after
-            found = [(offset, *span(lowered, offset)) for offset in self.offsets[name]]
-            self._texts[key] = found
-        return found
-
-    def needles(self, shape: LinePair, start: int, end: int) -> list[bytes]:
-        """``shape._needles`` for the field text at ``start``, shared by equal shapes."""
-        key = (start, id(shape))  # shapes live in the module tables for good
-        found = self._needles.get(key)
-        if found is None:
-            found = shape._needles(self.lowered, start, end)
-            self._needles[key] = found
-        return found
-
-
-def _fields(lowered: bytes) -> _Fields:
-    if getattr(_LAST, "value", None) is lowered:
-        cached: _Fields = _LAST.fields
-        return cached
-    fields = _Fields(lowered)
-    _LAST.value = lowered
-    _LAST.fields = fields
-    return fields
-
-
-def _run_end(run: re.Pattern[bytes], lowered: bytes, start: int, end: int) -> int:
-    """Where the run of ``run`` (a ``[...]*`` class) from ``start`` ends, before ``end``."""
-    found = run.match(lowered, start, end)
-    return found.end() if found is not None else start
-
-
-def _line_end(lowered: bytes, position: int) -> int:
-    end = lowered.find(b"\n", position)
-    return len(lowered) if end < 0 else end
-
-
-def _text_after(lowered: bytes, offset: int) -> tuple[int, int]:
-    """The field text after ``offset``: from its first non-white-space byte (white space
-    includes newlines) to the end of that line.
-
-    Every capture or back-reference of a line-pair rule that follows ``Field:`` (with
-    ``" "``, ``\\s+`` or ``[^\\n]{0,N}`` before it) is a non-empty run without white space
-    that cannot cross a newline, so it lies in this span.
-    """
-    start = _run_end(_SPACES, lowered, offset, len(lowered))
-    return start, _line_end(lowered, start)
-
-
-def _through_first_word(lowered: bytes, offset: int) -> tuple[int, int]:
-    """From ``offset`` to the end of the line holding the first word byte after it: where
-    ``Field:\\W+(\\1)`` can put the back-reference (``\\W`` includes newlines)."""
-    first_word = _run_end(_NON_WORD, lowered, offset, len(lowered))
-    return offset, _line_end(lowered, first_word)
-
-
-@dataclass(frozen=True, slots=True)
 class LinePair:
     """A capture on a ``first:`` line, its back-reference on a later ``second:`` line.
 
@@ -150,10 +79,10 @@ class LinePair:
     of ``capture`` bytes; the back-reference lies in a ``second`` field that begins a
     line after the capture's line.
 
-    Attributes:
+    Args:
         first: the capturing field, lower-cased with its colon (``b"from:"``).
         starts: where the capture may begin: ``"text"``, ``"lt"``, ``"at"``.
-        capture: the capture's class, repeated (``rb"[^\\n\\s>]*"``).
+        capture: the capture's class, one of :data:`CAPTURE_CLASSES`.
         min_length: the capture's minimum length.
         whole_run: the pattern puts a byte outside the class right after the capture, so
             the capture is the whole run of class bytes from its start; otherwise only its
@@ -163,73 +92,67 @@ class LinePair:
             or ``[^\\n]{0,N}`` on the field's line).
     """
 
-    first: bytes
-    starts: tuple[str, ...]
-    capture: re.Pattern[bytes]
-    min_length: int
-    whole_run: bool
-    second: bytes
-    second_after_non_word: bool = False
-
-    def __post_init__(self) -> None:
-        if self.first not in _FIELDS or self.second not in _FIELDS:
-            raise ValueError(f"LinePair fields must be among {_FIELDS}")
-        if not set(self.starts) <= {"text", "lt", "at"} or self.min_length < 1:
+    def __init__(
+        self,
+        first: bytes,
+        starts: tuple[str, ...],
+        capture: bytes,
+        min_length: int,
+        whole_run: bool,
+        second: bytes,
+        second_after_non_word: bool = False,
+    ) -> None:
+        if first not in FIELD_NAMES[:SUBJECT] or second not in FIELD_NAMES[: SUBJECT + 1]:
+            raise ValueError("LinePair captures in From or To, refers to From, To or Subject")
+        if not starts or not set(starts) <= set(_STARTS) or min_length < 1:
             raise ValueError("LinePair starts must be text/lt/at, min_length at least 1")
+        if capture not in CAPTURE_CLASSES:
+            raise ValueError(f"LinePair capture must be one of {list(CAPTURE_CLASSES)}")
+        self.first = FIELD_NAMES.index(first)
+        self.starts = tuple(_STARTS[kind] for kind in starts)
+        self.stop = CAPTURE_CLASSES[capture]
+        self.min_length = min_length
+        self.whole_run = whole_run
+        self.second = FIELD_NAMES.index(second)
+        self.wide = second_after_non_word
 
     def __call__(self, lowered: bytes) -> bool:
-        fields = _fields(lowered)
-        seconds = fields.texts(self.second, self.second_after_non_word)
+        fields = field_index(lowered)
+        seconds = fields.lines(self.second)
         if not seconds:
             return False
-        last = seconds[-1][0]
-        for offset, text_start, line_end in fields.texts(self.first):
-            if offset >= last:
+        last = seconds[-1].offset
+        wide = self.wide
+        for line in fields.lines(self.first):
+            if line.offset >= last:
                 break
-            needles = fields.needles(self, text_start, line_end)
-            if not needles:
-                continue
-            for second, start, end in seconds:
-                if second <= line_end:  # the back-reference's line must come later
-                    continue
-                for needle in needles:
-                    if lowered.find(needle, start, end) >= 0:
+            for kind in self.starts:
+                begin, run_end = line.capture(lowered, kind, self.stop)
+                if begin < 0 or run_end - begin < self.min_length:
+                    continue  # the capture cannot start here
+                size = run_end - begin if self.whole_run else self.min_length
+                needle = lowered[begin : begin + size]
+                for second in seconds:
+                    if second.offset <= line.end:  # the back-reference's line comes later
+                        continue
+                    if wide:
+                        start, end = second.offset, second.wide_end(lowered)
+                    else:
+                        start, end = second.start, second.end
+                    if end - start >= size and lowered.find(needle, start, end) >= 0:
                         return True
         return False
 
-    def _needles(self, lowered: bytes, start: int, end: int) -> list[bytes]:
-        """Per possible capture start, a string the capture contains (or is)."""
-        needles: list[bytes] = []
-        for kind in self.starts:
-            if kind == "text":
-                begin = start
-            else:
-                mark = lowered.find(b"<" if kind == "lt" else b"@", start, end)
-                if mark < 0:
-                    continue
-                begin = mark + 1
-            run_end = _run_end(self.capture, lowered, begin, end)
-            if run_end - begin < self.min_length:
-                continue  # the capture cannot start here
-            needles.append(
-                lowered[begin:run_end]
-                if self.whole_run
-                else lowered[begin : begin + self.min_length]
-            )
-        return needles
-
 
 _TEXT_OR_LT: Final = ("text", "lt")
-_NO_SPACE_GT: Final = re.compile(rb"[^\n\s>]*")
-_NO_SPACE_GT_AT: Final = re.compile(rb"[^\n\s@>]*")
+_NO_SPACE_GT: Final = rb"[^\n\s>]"
+_NO_SPACE_GT_AT: Final = rb"[^\n\s@>]"
 
 #: Stock line-pair rules (rules/20_*.cf, 72_active.cf of 4.0.1) with their guards.
 _LINE_PAIRS: Final[dict[str, LinePair]] = {
     # __SUBJ_HAS_TO_1: the To address inside the Subject.
     r"/\nTo: (?:[^\n<]{0,80}<)?([^\n\s>,]+)>?\n+(?:[^\n]{1,200}\n+)*Subject: [^\n]{0,100}"
-    r"\1[^a-z0-9]/ism": LinePair(
-        b"to:", _TEXT_OR_LT, re.compile(rb"[^\n\s>,]*"), 1, True, b"subject:"
-    ),
+    r"\1[^a-z0-9]/ism": LinePair(b"to:", _TEXT_OR_LT, rb"[^\n\s>,]", 1, True, b"subject:"),
     # __SUBJ_HAS_FROM_1
     r"/\nFrom: (?:[^\n<]{0,80}<)?([^\n\s>]+)>?\n+(?:[^\n]{1,100}\n+)*Subject: [^\n]{0,100}"
     r"\1[>,:\s\n]/ism": LinePair(b"from:", _TEXT_OR_LT, _NO_SPACE_GT, 1, True, b"subject:"),
@@ -271,7 +194,19 @@ _LINE_PAIRS: Final[dict[str, LinePair]] = {
     ),
 }
 
-_RECEIVED_FOR_CAPTURE: Final = re.compile(rb"[^\n\s>;]*")
+_SEMICOLON: Final = 59
+
+
+def received_for_run_end(lowered: bytes, start: int, end: int) -> int:
+    """Where the run of ``[^\\n\\s>;]`` (the ``__SUBJ_HAS_TO_2`` capture) from ``start``
+    ends, before ``end``."""
+    position = start
+    while position < end:
+        byte = lowered[position]
+        if byte in (GT, _SEMICOLON) or is_space(byte):
+            break
+        position += 1
+    return position
 
 
 def _received_for_in_subject(lowered: bytes) -> bool:
@@ -284,38 +219,43 @@ def _received_for_in_subject(lowered: bytes) -> bool:
     line start, or — when the glue repeats zero times — right after the ``;`` that follows
     the capture on the same line.
     """
-    fields = _fields(lowered)
-    received = fields.offsets[b"received:"]
-    texts = fields.texts(b"subject:")
-    if not received or (not texts and b";subject: " not in lowered):
+    fields = field_index(lowered)
+    received = fields.received
+    if not received:
         return False
-    same_line = b";subject: " in lowered
-    for offset in received:
-        line_end = _line_end(lowered, offset)
-        found = lowered.find(b" for ", offset, line_end)
+    subjects = fields.lines(SUBJECT)
+    if not subjects and b";subject: " not in lowered:
+        return False
+    size = len(lowered)
+    for i, offset in enumerate(received):
+        end = fields.received_ends[i]
+        found = lowered.find(b" for ", offset, end)
         while found >= 0:
             # The capture starts after " for " or after " for <"; "<" is in its class, so
             # the run after the "<" is part of the capture either way: one needle.
             start = found + 5
-            if lowered.startswith(b"<", start):
+            if start < size and lowered[start] == 60:  # "<"
                 start += 1
-            run_end = _run_end(_RECEIVED_FOR_CAPTURE, lowered, start, line_end)
+            run_end = received_for_run_end(lowered, start, end)
             if run_end == start:
                 if start == found + 6:
                     return True  # the capture may be the "<" alone: undecided
             else:
                 needle = lowered[start:run_end]
-                after = run_end + 1 if lowered.startswith(b">", run_end) else run_end
+                after = run_end + 1 if run_end < size and lowered[run_end] == GT else run_end
                 if (
-                    same_line
-                    and lowered.startswith(b";subject: ", after)
-                    and lowered.find(needle, after + 10, line_end) >= 0
+                    lowered.startswith(b";subject: ", after)  # the Subject on this line
+                    and lowered.find(needle, after + 10, end) >= 0
                 ):
                     return True
-                for subject, text_start, text_end in texts:
-                    if subject > line_end and lowered.find(needle, text_start, text_end) >= 0:
+                for subject in subjects:
+                    if (
+                        subject.offset > end
+                        and subject.end - subject.start >= run_end - start
+                        and lowered.find(needle, subject.start, subject.end) >= 0
+                    ):
                         return True
-            found = lowered.find(b" for ", found + 1, line_end)
+            found = lowered.find(b" for ", found + 1, end)
     return False
 
 
@@ -328,15 +268,13 @@ def _to_domain_in_subject(lowered: bytes) -> bool:
     first ``.`` after that (it may cross lines). The Subject line begins after that ``.``
     and its text after ``"Subject: "`` and an optional quote starts with the capture.
     """
-    fields = _fields(lowered)
-    subjects = [
-        offset + 1 for offset in fields.offsets[b"subject:"] if lowered.startswith(b" ", offset)
-    ]
+    fields = field_index(lowered)
+    subjects = fields.lines(SUBJECT)
     if not subjects:
         return False
     last_at = -1
-    for offset in fields.offsets[b"to:"]:
-        at = lowered.find(b"@", offset)
+    for line in fields.lines(TO):
+        at = lowered.find(b"@", line.offset)
         if at < 0:
             return False
         if at == last_at:
@@ -349,9 +287,14 @@ def _to_domain_in_subject(lowered: bytes) -> bool:
             continue  # the capture cannot be empty
         needle = lowered[at + 1 : dot]
         for subject in subjects:
-            if subject - len(b"subject: ") > dot and (
-                lowered.startswith(needle, subject)
-                or (lowered.startswith(b'"', subject) and lowered.startswith(needle, subject + 1))
+            text = subject.offset + 1  # after "subject: "
+            if (
+                subject.offset - len(b"subject:") > dot
+                and lowered.startswith(b" ", subject.offset)
+                and (
+                    lowered.startswith(needle, text)
+                    or (lowered.startswith(b'"', text) and lowered.startswith(needle, text + 1))
+                )
             ):
                 return True
     return False
