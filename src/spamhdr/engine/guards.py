@@ -38,7 +38,6 @@ simply loses its guard (``test_engine_guards.py`` fails if a stock rule loses on
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from typing import Final
@@ -53,6 +52,7 @@ from spamhdr.engine.guards_fields import (
     SUBJECT,
     TEXT,
     TO,
+    FieldLine,
     field_index,
     is_space,
 )
@@ -226,36 +226,52 @@ def _received_for_in_subject(lowered: bytes) -> bool:
     subjects = fields.lines(SUBJECT)
     if not subjects and b";subject: " not in lowered:
         return False
+    ends = fields.received_ends
+    last_end = ends[-1]
+    line = 0
+    # One search over the Received lines' stretch of the value rather than one per line:
+    # most lines hold no " for ". A hit belongs to the first line that ends after it.
+    found = lowered.find(b" for ", received[0], last_end)
+    while found >= 0:
+        while ends[line] < found + 5:
+            line += 1  # the hit ends by last_end, so some line ends after it
+        if found < received[line]:  # between Received lines
+            found = lowered.find(b" for ", received[line], last_end)
+            continue
+        if _for_address_in_subject(lowered, found, ends[line], subjects):
+            return True
+        found = lowered.find(b" for ", found + 1, last_end)
+    return False
+
+
+def _for_address_in_subject(
+    lowered: bytes, found: int, end: int, subjects: list[FieldLine]
+) -> bool:
+    """The ``__SUBJ_HAS_TO_2`` capture after the ``" for "`` at ``found`` (on a Received
+    line ending at ``end``) may be back-referenced: see :func:`_received_for_in_subject`."""
+    # The capture starts after " for " or after " for <"; "<" is in its class, so the run
+    # after the "<" is part of the capture either way: one needle.
     size = len(lowered)
-    for i, offset in enumerate(received):
-        end = fields.received_ends[i]
-        found = lowered.find(b" for ", offset, end)
-        while found >= 0:
-            # The capture starts after " for " or after " for <"; "<" is in its class, so
-            # the run after the "<" is part of the capture either way: one needle.
-            start = found + 5
-            if start < size and lowered[start] == 60:  # "<"
-                start += 1
-            run_end = received_for_run_end(lowered, start, end)
-            if run_end == start:
-                if start == found + 6:
-                    return True  # the capture may be the "<" alone: undecided
-            else:
-                needle = lowered[start:run_end]
-                after = run_end + 1 if run_end < size and lowered[run_end] == GT else run_end
-                if (
-                    lowered.startswith(b";subject: ", after)  # the Subject on this line
-                    and lowered.find(needle, after + 10, end) >= 0
-                ):
-                    return True
-                for subject in subjects:
-                    if (
-                        subject.offset > end
-                        and subject.end - subject.start >= run_end - start
-                        and lowered.find(needle, subject.start, subject.end) >= 0
-                    ):
-                        return True
-            found = lowered.find(b" for ", found + 1, end)
+    start = found + 5
+    if start < size and lowered[start] == 60:  # "<"
+        start += 1
+    run_end = received_for_run_end(lowered, start, end)
+    if run_end == start:
+        return start == found + 6  # the capture may be the "<" alone: undecided
+    needle = lowered[start:run_end]
+    after = run_end + 1 if run_end < size and lowered[run_end] == GT else run_end
+    if (
+        lowered.startswith(b";subject: ", after)  # the Subject on this line
+        and lowered.find(needle, after + 10, end) >= 0
+    ):
+        return True
+    for subject in subjects:
+        if (
+            subject.offset > end
+            and subject.end - subject.start >= len(needle)
+            and lowered.find(needle, subject.start, subject.end) >= 0
+        ):
+            return True
     return False
 
 
@@ -300,21 +316,21 @@ def _to_domain_in_subject(lowered: bytes) -> bool:
     return False
 
 
-_DOTTED_QUAD: Final = re.compile(rb" (?:by|ip)=(\d+)\.(\d+)\.(\d+)\.(\d+)(?= )")
-_DOCUMENTATION_NETS: Final = ((b"192", b"0", b"2"), (b"198", b"51", b"100"), (b"203", b"0", b"113"))
+_DOCUMENTATION_NETS: Final = (b"192.0.2", b"198.51.100", b"203.0.113")
 
 
-def _valid_octet(octet: bytes) -> bool:
-    r"""``(?:2(?:[0-4]\d|5[0-5])|[01]?\d\d?)\b`` matches at the start of ``octet``, a run
-    of digits followed by a non-word byte: the word boundary only falls at its end, so the
-    alternatives must spell the whole octet."""
-    if len(octet) <= 2:
+def _valid_octet(value: bytes, start: int, end: int) -> bool:
+    r"""``(?:2(?:[0-4]\d|5[0-5])|[01]?\d\d?)\b`` matches at ``start``, where a run of digits
+    ends at ``end`` followed by a non-word byte: the word boundary only falls at its end,
+    so the alternatives must spell the whole octet."""
+    length = end - start
+    if length <= 2:
         return True
-    if len(octet) > 3:
+    if length > 3:
         return False
-    first, second, third = octet[0], octet[1], octet[2]
-    return first in b"01" or (
-        first == ord("2") and (second in b"01234" or (second == ord("5") and third in b"012345"))
+    first, second, third = value[start], value[start + 1], value[start + 2]
+    return first in (48, 49) or (  # 0 or 1, then two digits
+        first == 50 and (second <= 52 or (second == 53 and third <= 53))  # 2[0-4]d, 25[0-5]
     )
 
 
@@ -328,22 +344,61 @@ def _illegal_relay_ip(value: bytes) -> bool:
     may begin the next match: the quad pattern only looks at it). The rule then needs a
     first octet of ``0`` or 224–259, one of the three documentation networks, or — since
     ``(?:\d+\.){0,3}`` stops only at octet starts — some octet that is not a valid one
-    (:func:`_valid_octet`). That is the regex's exact condition, decided on the octets.
+    (:func:`_valid_octet`). That is the regex's exact condition, decided on the octets of
+    every `` by=`` and `` ip=`` (where a match can start) in turn.
     """
-    for found in _DOTTED_QUAD.finditer(value):
-        octets = found.groups()
-        first = octets[0]
-        if first == b"0" or (
-            len(first) == 3
-            and first[0] == ord("2")
-            and ((first[1] == ord("2") and first[2] in b"456789") or first[1] in b"345")
-        ):
-            return True
-        if octets[:3] in _DOCUMENTATION_NETS:
-            return True
-        if not all(_valid_octet(octet) for octet in octets):
-            return True
+    for key in (b" by=", b" ip="):
+        found = value.find(key)
+        while found >= 0:
+            if _illegal_quad_at(value, found + 4):
+                return True
+            found = value.find(key, found + 1)
     return False
+
+
+def _digits_end(value: bytes, position: int) -> int:
+    size = len(value)
+    while position < size and 48 <= value[position] <= 57:  # \d is ASCII in bytes
+        position += 1
+    return position
+
+
+def _dot_at(value: bytes, position: int) -> bool:
+    return position < len(value) and value[position] == 46
+
+
+def _illegal_quad_at(value: bytes, start: int) -> bool:
+    r"""Whether ``(\d+)\.(\d+)\.(\d+)\.(\d+)(?= )`` matches at ``start`` with octets the
+    rule calls illegal (:func:`_illegal_relay_ip`). ``.`` is not a digit, so each ``\d+``
+    can only be the whole run of digits where it starts: no backtracking to consider."""
+    end1 = _digits_end(value, start)
+    if end1 == start or not _dot_at(value, end1):
+        return False
+    end2 = _digits_end(value, end1 + 1)
+    if end2 == end1 + 1 or not _dot_at(value, end2):
+        return False
+    end3 = _digits_end(value, end2 + 1)
+    if end3 == end2 + 1 or not _dot_at(value, end3):
+        return False
+    end4 = _digits_end(value, end3 + 1)
+    if end4 == end3 + 1 or end4 >= len(value) or value[end4] != 32:  # the lookahead's " "
+        return False
+    length = end1 - start
+    if (length == 1 and value[start] == 48) or (  # 0
+        length == 3
+        and value[start] == 50  # 224-259
+        and ((value[start + 1] == 50 and value[start + 2] >= 52) or 51 <= value[start + 1] <= 53)
+    ):
+        return True
+    for net in _DOCUMENTATION_NETS:
+        if end3 - start == len(net) and value.startswith(net, start):
+            return True
+    return not (
+        _valid_octet(value, start, end1)
+        and _valid_octet(value, end1 + 1, end2)
+        and _valid_octet(value, end2 + 1, end3)
+        and _valid_octet(value, end3 + 1, end4)
+    )
 
 
 #: What ``\s`` matches in ``regex`` bytes patterns (tests/property/test_engine_guards.py).
