@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from spamhdr.engine.model import HeaderTest
+from spamhdr.message._record import Record
 
 __all__ = [
     "NO_HIT",
@@ -35,7 +36,7 @@ class HeaderSource(Protocol):
     def get(self, spec: str) -> bytes | None: ...
 
 
-class Outcome:
+class Outcome(Record):
     """What one header test did on one message.
 
     Attributes:
@@ -45,13 +46,12 @@ class Outcome:
         subject: the tested value after ``[if-unset:]`` (None only for ``exists:``).
         defects: problems met (timeouts, the uncapped ``!~ multiple`` loop).
 
-    Immutable by contract (``Final``, checked by mypy). Not a frozen dataclass: mypyc
-    builds those through the dataclass's generated Python ``__init__`` (an argument tuple,
-    a dict and ``object.__setattr__`` per field), and ~35 outcomes are made per message;
-    this plain class gets a compiled constructor.
+    A :class:`~spamhdr.message._record.Record` rather than a frozen dataclass (~35 are
+    made per message; mypyc builds dataclasses through Python code).
     """
 
     __slots__ = ("count", "defects", "span", "subject")
+    FIELDS = ("count", "span", "subject", "defects")
 
     def __init__(
         self,
@@ -65,24 +65,8 @@ class Outcome:
         self.subject: Final = subject
         self.defects: Final = defects
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Outcome):
-            return NotImplemented
-        return (self.count, self.span, self.subject, self.defects) == (
-            other.count,
-            other.span,
-            other.subject,
-            other.defects,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.count, self.span, self.subject, self.defects))
-
-    def __repr__(self) -> str:
-        return (
-            f"Outcome(count={self.count!r}, span={self.span!r}, "
-            f"subject={self.subject!r}, defects={self.defects!r})"
-        )
+    def field_values(self) -> tuple[object, ...]:
+        return (self.count, self.span, self.subject, self.defects)
 
 
 NO_HIT = Outcome(0)

@@ -15,21 +15,29 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import Final
 
 import regex
 
+from spamhdr.message._record import Record
 from spamhdr.message.hosts import idn_to_ascii, is_fqdn_valid
 
 __all__ = ["ParsedAddress", "parse_header_addresses"]
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedAddress:
-    """One address found in a header value (``phrase``/``address`` may be absent)."""
+class ParsedAddress(Record):
+    """One address found in a header value (``phrase``/``address`` may be absent); a
+    :class:`~spamhdr.message._record.Record`, made per message."""
 
-    phrase: bytes | None
-    address: bytes | None
+    __slots__ = ("address", "phrase")
+    FIELDS = ("phrase", "address")
+
+    def __init__(self, phrase: bytes | None, address: bytes | None) -> None:
+        self.phrase: Final = phrase
+        self.address: Final = address
+
+    def field_values(self) -> tuple[object, ...]:
+        return (self.phrase, self.address)
 
 
 # Util.pm $header_address_mailre: quoted or unquoted local part, '@', domain or [literal].

@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 import regex
+
+from spamhdr.message._record import Record
 
 __all__ = [
     "MAX_HEADER_KEY_LENGTH",
@@ -59,9 +62,9 @@ _PLAIN_FIELD = re.compile(
 _FIELD_BREAK = regex.compile(rb"\n(?![ \t])")
 
 
-@dataclass(frozen=True, slots=True)
-class RawField:
-    """One stored header field.
+class RawField(Record):
+    """One stored header field (a :class:`~spamhdr.message._record.Record`: ~20 are
+    made per message).
 
     Attributes:
         name: the name as SpamAssassin stores it (original case, blanks before the colon
@@ -69,8 +72,15 @@ class RawField:
         raw: the value after the colon, LF line ends, at most 8,192 bytes.
     """
 
-    name: bytes
-    raw: bytes
+    __slots__ = ("name", "raw")
+    FIELDS = ("name", "raw")
+
+    def __init__(self, name: bytes, raw: bytes) -> None:
+        self.name: Final = name
+        self.raw: Final = raw
+
+    def field_values(self) -> tuple[object, ...]:
+        return (self.name, self.raw)
 
 
 @dataclass(frozen=True, slots=True)

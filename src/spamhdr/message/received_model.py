@@ -9,29 +9,97 @@ format cascade fills in. Invariants: ``Relay`` is immutable; its ``as_string`` i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
+
+from spamhdr.message._record import Record
 
 __all__ = ["SKIPPED", "Fields", "ParseOutcome", "Relay", "Skipped"]
 
 
-@dataclass(frozen=True, slots=True)
-class Relay:
-    """One parsed handover (the fields of ``X-Spam-Relays-*``).
+class Relay(Record):
+    """One parsed handover (the fields of ``X-Spam-Relays-*``); a
+    :class:`~spamhdr.message._record.Record`, made for every Received line.
 
     ``envfrom`` is ``None`` when the header named no envelope sender.
     """
 
-    ip: bytes
-    rdns: bytes
-    helo: bytes
-    by: bytes
-    ident: bytes
-    envfrom: bytes | None
-    id: bytes
-    auth: bytes
-    ip_private: bool
-    pop_fetcher: bool = False
+    __slots__ = (
+        "auth",
+        "by",
+        "envfrom",
+        "helo",
+        "id",
+        "ident",
+        "ip",
+        "ip_private",
+        "pop_fetcher",
+        "rdns",
+    )
+    FIELDS = (
+        "ip",
+        "rdns",
+        "helo",
+        "by",
+        "ident",
+        "envfrom",
+        "id",
+        "auth",
+        "ip_private",
+        "pop_fetcher",
+    )
+
+    def __init__(
+        self,
+        ip: bytes,
+        rdns: bytes,
+        helo: bytes,
+        by: bytes,
+        ident: bytes,
+        envfrom: bytes | None,
+        id: bytes,
+        auth: bytes,
+        ip_private: bool,
+        pop_fetcher: bool = False,
+    ) -> None:
+        self.ip: Final = ip
+        self.rdns: Final = rdns
+        self.helo: Final = helo
+        self.by: Final = by
+        self.ident: Final = ident
+        self.envfrom: Final = envfrom
+        self.id: Final = id
+        self.auth: Final = auth
+        self.ip_private: Final = ip_private
+        self.pop_fetcher: Final = pop_fetcher
+
+    def field_values(self) -> tuple[object, ...]:
+        return (
+            self.ip,
+            self.rdns,
+            self.helo,
+            self.by,
+            self.ident,
+            self.envfrom,
+            self.id,
+            self.auth,
+            self.ip_private,
+            self.pop_fetcher,
+        )
+
+    def with_envfrom(self, envfrom: bytes | None) -> Relay:
+        """This relay with another envelope sender (the trust path's pending one)."""
+        return Relay(
+            self.ip,
+            self.rdns,
+            self.helo,
+            self.by,
+            self.ident,
+            envfrom,
+            self.id,
+            self.auth,
+            self.ip_private,
+            self.pop_fetcher,
+        )
 
     def as_string(self, internal: bool, msa: bool) -> bytes:
         """``make_relay_as_string`` with the final ``intl``/``msa`` flags."""

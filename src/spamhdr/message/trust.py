@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Final
 
 import regex
 
+from spamhdr.message._record import Record
 from spamhdr.message.received import ReceivedParser, Relay, Skipped
 
 __all__ = [
@@ -175,13 +177,20 @@ def _covers(net: _Network, item: object) -> bool:
     return item.version == net.version and item.subnet_of(net)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
-class PlacedRelay:
-    """A relay with the flags SpamAssassin gives it on the trust path."""
+class PlacedRelay(Record):
+    """A relay with the flags SpamAssassin gives it on the trust path (a
+    :class:`~spamhdr.message._record.Record`, made per relay and message)."""
 
-    relay: Relay
-    internal: bool
-    msa: bool
+    __slots__ = ("internal", "msa", "relay")
+    FIELDS = ("relay", "internal", "msa")
+
+    def __init__(self, relay: Relay, internal: bool, msa: bool) -> None:
+        self.relay: Final = relay
+        self.internal: Final = internal
+        self.msa: Final = msa
+
+    def field_values(self) -> tuple[object, ...]:
+        return (self.relay, self.internal, self.msa)
 
     def as_string(self) -> bytes:
         return self.relay.as_string(self.internal, self.msa)
@@ -273,7 +282,7 @@ def compute_trust_path(
             continue
         relay = outcome
         if pending_envfrom:
-            relay = replace(relay, envfrom=pending_envfrom)
+            relay = relay.with_envfrom(pending_envfrom)
         msa = False
         if in_trusted and not found_msa:
             if infer:
