@@ -38,7 +38,6 @@ simply loses its guard (``test_engine_guards.py`` fails if a stock rule loses on
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Final
 
@@ -56,7 +55,7 @@ from spamhdr.engine.guards_fields import (
     field_index,
     is_space,
 )
-from spamhdr.rules.perl_regex import PerlRegex, compile_perl_regex
+from spamhdr.engine.pattern_table import PatternTable
 
 __all__ = ["CAPTURE_CLASSES", "Guard", "LinePair", "guard_for"]
 
@@ -430,22 +429,9 @@ _SPECIAL: Final[dict[str, Guard]] = {
     r"/^To:\s+<?[^\@]+\@([^\.]+)\.(?:[^\n]+\n+)*^Subject: \"?\1\b/ism": _to_domain_in_subject,
 }
 
-_TABLE: dict[bytes, Guard] = {}
-_TABLE_LOCK = threading.Lock()
-
-
-def _table() -> dict[bytes, Guard]:
-    """Translated pattern → guard, built on first use (the translator runs once each)."""
-    with _TABLE_LOCK:
-        if not _TABLE:
-            written: dict[str, Guard] = {**_LINE_PAIRS, **_SPECIAL}
-            for text, guard in written.items():
-                compiled = compile_perl_regex(text, compile_now=False)
-                assert isinstance(compiled, PerlRegex), text
-                _TABLE[compiled.translated] = guard
-        return _TABLE
+_TABLE: Final[PatternTable[Guard]] = PatternTable({**_LINE_PAIRS, **_SPECIAL})
 
 
 def guard_for(translated: bytes) -> Guard | None:
     """The guard of a translated rule pattern, or None (module docstring)."""
-    return _table().get(translated)
+    return _TABLE.get(translated)

@@ -40,12 +40,11 @@ loses it (the property test fails if a stock rule loses one).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from spamhdr.rules.perl_regex import PerlRegex, compile_perl_regex
+from spamhdr.engine.pattern_table import PatternTable
 
 __all__ = ["MATCHES", "MAY_MATCH", "NO_MATCH", "Decider", "Shape", "shape_for"]
 
@@ -460,21 +459,9 @@ _SHAPES: Final[dict[str, Shape]] = {
     r"/^\"(\w)(\w+) (\w+)\" <\3_?[a-z][a-z]\@/i": Shape(QuotedNameAddress(0), True, True),
 }
 
-_TABLE: dict[bytes, Shape] = {}
-_TABLE_LOCK = threading.Lock()
-
-
-def _table() -> dict[bytes, Shape]:
-    """Translated pattern → shape, built on first use (the translator runs once each)."""
-    with _TABLE_LOCK:
-        if not _TABLE:
-            for text, shape in _SHAPES.items():
-                compiled = compile_perl_regex(text, compile_now=False)
-                assert isinstance(compiled, PerlRegex), text
-                _TABLE[compiled.translated] = shape
-        return _TABLE
+_TABLE: Final[PatternTable[Shape]] = PatternTable(_SHAPES)
 
 
 def shape_for(translated: bytes) -> Shape | None:
     """The shape of a translated rule pattern, or None (module docstring)."""
-    return _table().get(translated)
+    return _TABLE.get(translated)
