@@ -14,9 +14,8 @@ reference scheduler's result (reference.py), for chains and for everything else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import regex
+from engine_rulesets import Headers, hand_built_ruleset, meta_evaluator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,6 +112,13 @@ def _logic_trees(names: list[str]) -> st.SearchStrategy[MetaExpr]:
     return st.recursive(leaves, extend, max_leaves=8)
 
 
+def _by_slot(values: dict[str, float]) -> tuple[dict[str, int], list[float]]:
+    """Slots for A–D (in reverse, so that slot order is not name order) and the values
+    stored by them."""
+    slots = {"D": 0, "C": 1, "B": 2, "A": 3}
+    return slots, [values[name] for name in sorted(slots, key=slots.__getitem__)]
+
+
 def _same(got: object, expected: object) -> bool:
     """Equal Perl values: the same number, or the same string (the compiled build may
     return 1.0 where the pure one returns 1; the engine only reads truth and number)."""
@@ -125,8 +131,7 @@ def _same(got: object, expected: object) -> bool:
     st.fixed_dictionaries({n: st.sampled_from([0, 1, 2, 0.5, 1.0, 3]) for n in "ABCD"}),
 )
 def test_indexed_closures_equal_compile_meta(tree: MetaExpr, values: dict[str, float]) -> None:
-    slots = {"D": 0, "C": 1, "B": 2, "A": 3}
-    by_slot = [values[name] for name in sorted(slots, key=slots.__getitem__)]
+    slots, by_slot = _by_slot(values)
     try:
         expected: object = compile_meta(tree)(values.__getitem__)
     except ZeroDivisionError:
@@ -144,8 +149,7 @@ def test_indexed_closures_equal_compile_meta(tree: MetaExpr, values: dict[str, f
     st.fixed_dictionaries({n: st.sampled_from([0, 1, 2, 0.5, 1.0, 3]) for n in "ABCD"}),
 )
 def test_logic_programs_equal_compile_meta(tree: MetaExpr, values: dict[str, float]) -> None:
-    slots = {"D": 0, "C": 1, "B": 2, "A": 3}
-    by_slot = [values[name] for name in sorted(slots, key=slots.__getitem__)]
+    slots, by_slot = _by_slot(values)
     program = logic_program(tree, slots)
     assert program is not None
     expected = compile_meta(tree)(values.__getitem__)
@@ -168,20 +172,6 @@ def test_literal_chains_are_recognised(tree: MetaExpr) -> None:
     assert [("ABC"[term >> 1]) for term in terms] == names
     assert is_or == (isinstance(tree, Binary) and tree.op == "||")
     assert literal_chain(tree, {"A": 0}) is None or set(names) == {"A"}
-
-
-def _evaluator(tree: MetaExpr):  # type: ignore[no-untyped-def]
-    """What compile.py's ``evaluate`` computes: ``$hits->{NAME} || 0``, and 0 where Perl
-    would die on a division by zero."""
-    compiled = compile_meta(tree)
-
-    def evaluate(hits: Mapping[str, float]) -> float | str:
-        try:
-            return compiled(lambda name: hits.get(name) or 0)
-        except ZeroDivisionError:
-            return 0
-
-    return evaluate
 
 
 @st.composite
@@ -210,41 +200,15 @@ def rule_sets(draw: st.DrawFn) -> tuple[RuleSet, dict[str, bytes]]:
         # ``evaluate`` (hand-built metas): both must give the reference's result.
         with_tree = draw(st.booleans()) or draw(st.booleans())
         metas.append(
-            MetaTest(name, deps, _evaluator(tree), score, tree=tree if with_tree else None)
+            MetaTest(name, deps, meta_evaluator(tree), score, tree=tree if with_tree else None)
         )
-    by_band: dict[int, dict[str, list[HeaderTest]]] = {}
-    for test in tests:
-        by_band.setdefault(test.priority, {}).setdefault(test.spec, []).append(test)
-    dependents: dict[str, list[str]] = {}
-    for m in metas:
-        for dep in m.deps:
-            dependents.setdefault(dep, []).append(m.name)
-    ruleset = RuleSet(
-        bands=tuple(sorted({t.priority for t in tests} | {0})),
-        header_tests={
-            b: tuple((s, tuple(g)) for s, g in groups.items()) for b, groups in by_band.items()
-        },
-        metas={m.name: m for m in metas},
-        dependents={k: tuple(v) for k, v in dependents.items()},
-        meta_nodeps=tuple(m.name for m in metas if not m.deps),
-        not_evaluated=(),
-        required_score=3.0,
-        score_set=0,
-    )
+    ruleset = hand_built_ruleset(tests, metas, required_score=3.0)
     values = {
         f"X-{name}": draw(st.sampled_from([b"x\n", b"xxx\n", b"y\n"]))
         for name in HEADERS
         if draw(st.booleans())
     }
     return ruleset, values
-
-
-class Headers:
-    def __init__(self, values: Mapping[str, bytes]) -> None:
-        self.values = values
-
-    def get(self, spec: str) -> bytes | None:
-        return self.values.get(spec)
 
 
 def _observable(result: CheckResult) -> tuple[object, ...]:

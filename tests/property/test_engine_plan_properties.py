@@ -12,10 +12,10 @@ closures (metafast.py) return exactly what ``spamhdr.rules.compile_meta`` return
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 
 import regex
+from engine_rulesets import Headers, hand_built_ruleset, meta_evaluator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,18 +52,6 @@ def _trees(names: list[str]) -> st.SearchStrategy[MetaExpr]:
     return st.recursive(leaves, extend, max_leaves=6)
 
 
-def _reference_evaluator(tree: MetaExpr):  # type: ignore[no-untyped-def]
-    compiled = compile_meta(tree)
-
-    def evaluate(hits: Mapping[str, float]) -> float | str:
-        try:
-            return compiled(lambda name: hits.get(name) or 0)
-        except ZeroDivisionError:
-            return 0
-
-    return evaluate
-
-
 @st.composite
 def rule_sets(draw: st.DrawFn) -> tuple[RuleSet, dict[str, bytes]]:
     tests = []
@@ -86,43 +74,17 @@ def rule_sets(draw: st.DrawFn) -> tuple[RuleSet, dict[str, bytes]]:
         tree = draw(_trees(ALL_NAMES))
         deps = tuple(dict.fromkeys(meta_names(tree)))
         score = draw(st.sampled_from([1.0, 1.0, 2.5, 0.0]))
-        metas.append(MetaTest(name, deps, _reference_evaluator(tree), score))
+        metas.append(MetaTest(name, deps, meta_evaluator(tree), score))
     bands = sorted(
         {t.priority for t in tests} | {0, *draw(st.lists(st.sampled_from([-50, 900]), max_size=1))}
     )
-    by_band: dict[int, dict[str, list[HeaderTest]]] = {}
-    for test in tests:
-        by_band.setdefault(test.priority, {}).setdefault(test.spec, []).append(test)
-    dependents: dict[str, list[str]] = {}
-    for m in metas:
-        for dep in m.deps:
-            dependents.setdefault(dep, []).append(m.name)
-    ruleset = RuleSet(
-        bands=tuple(bands),
-        header_tests={
-            b: tuple((s, tuple(g)) for s, g in groups.items()) for b, groups in by_band.items()
-        },
-        metas={m.name: m for m in metas},
-        dependents={k: tuple(v) for k, v in dependents.items()},
-        meta_nodeps=tuple(m.name for m in metas if not m.deps),
-        not_evaluated=(),
-        required_score=5.0,
-        score_set=0,
-    )
+    ruleset = hand_built_ruleset(tests, metas, bands=bands)
     values = {
         f"X-{name}": draw(st.sampled_from([b"x\n", b"xxx\n", b"y\n", b"\n"]))
         for name in HEADER_NAMES
         if draw(st.booleans())
     }
     return ruleset, values
-
-
-class Headers:
-    def __init__(self, values: Mapping[str, bytes]) -> None:
-        self.values = values
-
-    def get(self, spec: str) -> bytes | None:
-        return self.values.get(spec)
 
 
 def _observable(result: object) -> tuple[object, ...]:

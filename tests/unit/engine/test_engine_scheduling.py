@@ -9,17 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import regex
+from engine_rulesets import Headers, hand_built_ruleset
 
 from spamhdr.engine.model import HeaderTest, MetaTest, RuleSet
 from spamhdr.engine.run import run_rules
-
-
-class Headers:
-    def __init__(self, values: Mapping[str, bytes]) -> None:
-        self.values = values
-
-    def get(self, spec: str) -> bytes | None:
-        return self.values.get(spec)
 
 
 def header(
@@ -43,23 +36,7 @@ def meta(
 
 
 def ruleset(tests: list[HeaderTest], metas: list[MetaTest]) -> RuleSet:
-    groups: dict[str, list[HeaderTest]] = {}
-    for test in tests:
-        groups.setdefault(test.spec, []).append(test)
-    dependents: dict[str, list[str]] = {}
-    for m in metas:
-        for dep in m.deps:
-            dependents.setdefault(dep, []).append(m.name)
-    return RuleSet(
-        bands=(0,),
-        header_tests={0: tuple((s, tuple(t)) for s, t in groups.items())},
-        metas={m.name: m for m in metas},
-        dependents={k: tuple(v) for k, v in dependents.items()},
-        meta_nodeps=tuple(m.name for m in metas if not m.deps),
-        not_evaluated=(),
-        required_score=5.0,
-        score_set=0,
-    )
+    return hand_built_ruleset(tests, metas)
 
 
 def names(result: object) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import pytest
 import regex
+from engine_rulesets import Headers, hand_built_ruleset
 
 from spamhdr.engine.model import CheckResult, HeaderTest, MetaTest, RuleSet
 from spamhdr.engine.plan import build_plan
@@ -21,14 +22,6 @@ from spamhdr.engine.reference import run_rules_reference
 from spamhdr.engine.run import run_rules
 from spamhdr.rules import compile_meta
 from spamhdr.rules.meta import meta_names, parse_meta
-
-
-class Headers:
-    def __init__(self, values: Mapping[str, bytes]) -> None:
-        self.values = values
-
-    def get(self, spec: str) -> bytes | None:
-        return self.values.get(spec)
 
 
 def _meta(name: str, text: str, score: float = 1.0) -> MetaTest:
@@ -61,23 +54,7 @@ def _ruleset() -> RuleSet:
         _meta("COUNTED", "(MANY_Z + __FROM_Y) > 2", 1.5),
         MetaTest("BOOM", ("BOOM_TRIGGER",), _boom, 1.0),
     ]
-    groups: dict[str, list[HeaderTest]] = {}
-    for test in tests:
-        groups.setdefault(test.spec, []).append(test)
-    dependents: dict[str, list[str]] = {}
-    for m in metas:
-        for dep in m.deps:
-            dependents.setdefault(dep, []).append(m.name)
-    ruleset = RuleSet(
-        bands=(0,),
-        header_tests={0: tuple((s, tuple(t)) for s, t in groups.items())},
-        metas={m.name: m for m in metas},
-        dependents={k: tuple(v) for k, v in dependents.items()},
-        meta_nodeps=(),
-        not_evaluated=(),
-        required_score=3.0,
-        score_set=0,
-    )
+    ruleset = hand_built_ruleset(tests, metas, required_score=3.0)
     # A baseline message that hits, so that restoring it matters.
     typical = Headers({"Subject": b"x\n", "To": b"zz\n"})
     return replace(ruleset, plan=build_plan(ruleset, typical))
